@@ -1,0 +1,8 @@
+"""The REST API, version 1: each app contributes its routes under /api/v1/."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("envgrid.core.api.urls")),
+    path("", include("envgrid.grids.api.urls")),
+]

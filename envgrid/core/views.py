@@ -1,0 +1,19 @@
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from envgrid.core.forms import LoginForm
+from envgrid.core.hooks import hooks
+
+
+@login_required
+def home(request):
+    """The user's own work counts, from every app that registered a provider."""
+    counts = [count for provider in hooks.home for count in provider(request.user)]
+    return render(request, "core/home.html", {"counts": counts})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True

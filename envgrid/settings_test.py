@@ -1,0 +1,22 @@
+"""Test settings: the real settings with a fast hasher, eager tasks and a private database.
+
+``ENVGRID_TEST_DATABASE_URL`` picks the test database (PostgreSQL in the second pass of
+``make test``); without it the suite runs on SQLite.
+"""
+
+import os
+
+from envgrid.settings import *  # noqa: F403
+from envgrid.settings import DATA_DIR, _database
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES = {"default": _database(os.environ.get("ENVGRID_TEST_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'test.sqlite3'}")}
+HUEY = {"huey_class": "huey.MemoryHuey", "name": "envgrid-test", "immediate": True}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+AXES_FAILURE_LIMIT = 3
+LANGUAGE_CODE = "zh-hans"
