@@ -10,7 +10,9 @@ from envgrid.settings import *  # noqa: F403
 from envgrid.settings import DATA_DIR, _database
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-DATABASES = {"default": _database(os.environ.get("ENVGRID_TEST_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'test.sqlite3'}")}
+DATABASES = {
+    "default": _database(os.environ.get("ENVGRID_TEST_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'test.sqlite3'}")
+}
 HUEY = {"huey_class": "huey.MemoryHuey", "name": "envgrid-test", "immediate": True}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
@@ -20,3 +22,5 @@ STORAGES = {
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AXES_FAILURE_LIMIT = 3
 LANGUAGE_CODE = "zh-hans"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 — whitenoise warns when it is missing
+WHITENOISE_USE_FINDERS = True

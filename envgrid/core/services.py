@@ -14,7 +14,10 @@ from envgrid.core.models import AuditEvent
 def snapshot(obj: models.Model, *, fields: list[str] | None = None) -> dict[str, Any]:
     """Return a JSON-safe dict of a model's concrete fields, for an audit before/after."""
     data = model_to_dict(obj, fields=fields)
-    return {k: (v if isinstance(v, str | int | float | bool | type(None) | dict | list) else str(v)) for k, v in data.items()}
+    return {
+        k: (v if isinstance(v, str | int | float | bool | type(None) | dict | list) else str(v))
+        for k, v in data.items()
+    }
 
 
 def audit_record(

@@ -1,1 +1,8 @@
-urlpatterns = []
+from rest_framework.routers import SimpleRouter
+
+from envgrid.grids.api.views import GridViewSet, RegionViewSet
+
+router = SimpleRouter()
+router.register("grids", GridViewSet, basename="grid")
+router.register("regions", RegionViewSet, basename="region")
+urlpatterns = router.urls

@@ -1,0 +1,46 @@
+# EnvGrid — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test install install-dev lint format bench clean-data messages
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+## Set up and start the whole product on SQLite with demo data.
+run: install
+	@scripts/run.sh
+
+## Set up and run the whole suite: SQLite, then PostgreSQL when reachable.
+test: install-dev
+	@scripts/test.sh
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install-dev
+	$(BIN)/python bench/grid_lookup.py --quick
+
+## Recompile translations after editing envgrid/locale/*/LC_MESSAGES/django.po (needs gettext).
+messages: install-dev
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=data
+	$(BIN)/python manage.py compilemessages --ignore=.venv

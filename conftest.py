@@ -1,0 +1,63 @@
+"""Shared test fixtures: users per role, and a real Chromium driven by Playwright.
+
+Browser tests are skipped on a machine without /usr/bin/chromium, and fail under CI (CI=true),
+where nothing may be skipped.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("ENVGRID_CHROMIUM", "/usr/bin/chromium"))
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls there
+# unless told that this thread is synchronous code (it is: the tests themselves).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def require_or_skip(available: bool, what: str) -> None:
+    """Skip when a service or tool is missing, except under CI where that is a failure."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI but is not available", pytrace=False)
+    pytest.skip(f"{what} is not available on this machine")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_or_skip(CHROMIUM.exists(), f"Chromium ({CHROMIUM})")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    pg.base_url = live_server.url
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    """A page the size of a phone in WeChat's browser (360 px wide)."""
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    pg.base_url = live_server.url
+    yield pg
+    context.close()

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole suite: SQLite first, then PostgreSQL when one is reachable.
+# Under CI (CI=true) nothing may be skipped: an unreachable PostgreSQL or a missing Chromium fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PG_URL=${ENVGRID_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/envgrid_test}
+ci=${CI:-false}
+summary=()
+status=0
+
+run_suite() {  # $1 = label; the rest = environment assignments
+  local label=$1; shift
+  echo "=== EnvGrid test suite on $label ==="
+  env "$@" $BIN/pytest "${PYTEST_ARGS[@]}"
+  local rc=$?
+  if [ $rc -eq 0 ]; then summary+=("$label: passed"); else summary+=("$label: FAILED (exit $rc)"); status=1; fi
+}
+
+PYTEST_ARGS=("$@")
+[ ${#PYTEST_ARGS[@]} -gt 0 ] || PYTEST_ARGS=(-q)
+
+run_suite "SQLite" ENVGRID_TEST_DATABASE_URL=
+
+if $BIN/python scripts/pg_reachable.py "$PG_URL"; then
+  run_suite "PostgreSQL ($PG_URL)" ENVGRID_TEST_DATABASE_URL="$PG_URL"
+else
+  if [ "$ci" = "true" ]; then
+    summary+=("PostgreSQL: NOT REACHABLE at $PG_URL — a failure under CI"); status=1
+  else
+    summary+=("PostgreSQL: SKIPPED (not reachable at $PG_URL; set ENVGRID_TEST_DATABASE_URL)")
+  fi
+fi
+
+[ -x /usr/bin/chromium ] || summary+=("Browser tests: SKIPPED on this machine (no /usr/bin/chromium; apt-get install -y chromium)")
+
+echo
+echo "=== EnvGrid test summary ==="
+printf '  %s\n' "${summary[@]}"
+exit $status
