@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from envgrid.grids.models import Grid, Region
+from envgrid.grids.services import grid_clean, grid_create, grid_update
 
 
 @admin.register(Region)
@@ -12,13 +15,43 @@ class RegionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
 
+class GridAdminForm(forms.ModelForm):
+    class Meta:
+        model = Grid
+        fields = ["code", "name", "kind", "community", "geometry", "households", "population", "head", "members"]
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            # The service's own checks (valid polygon, inside China, no overlap) on a throwaway copy.
+            probe = Grid(pk=self.instance.pk, **{k: v for k, v in self.cleaned_data.items() if k != "members"})
+            grid_clean(probe, geometry=self.cleaned_data["geometry"])
+        except ValidationError as exc:
+            self._update_errors(exc)
+
+
 @admin.register(Grid)
 class GridAdmin(admin.ModelAdmin):
-    """Editing boundaries here skips the service's overlap check: use the GeoJSON import for outlines."""
+    """Saves through the grid services, so the admin gets the same checks and audit as the import."""
 
+    form = GridAdminForm
     list_display = ["code", "name", "kind", "street", "community", "head", "households", "population"]
     list_filter = ["kind", "street"]
     search_fields = ["code", "name", "head__display_name"]
     list_select_related = ["street", "community", "head"]
     autocomplete_fields = ["community", "head", "members"]
     readonly_fields = ["street", "area_m2", "centroid_lon", "centroid_lat", "created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        data = dict(form.cleaned_data)
+        if change:
+            form.instance = grid_update(actor=request.user, grid=obj, **data)
+        else:
+            form.instance = grid_create(actor=request.user, **data)
+
+    def save_related(self, request, form, formsets, change):
+        # Members were saved by the service; only inline formsets (none yet) remain.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)

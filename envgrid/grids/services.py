@@ -16,7 +16,9 @@ import numpy as np
 import shapely
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from shapely.geometry.base import BaseGeometry
 
 from envgrid.core.errors import DomainError
@@ -81,7 +83,7 @@ def _overlaps_with_grids(geom: BaseGeometry, *, exclude_id: int | None) -> list[
     return sorted((codes[grid_id], area) for grid_id, area in overlaps if grid_id in codes)
 
 
-def _clean_grid(grid: Grid, *, geometry: Any = None) -> None:
+def grid_clean(grid: Grid, *, geometry: Any = None) -> None:
     """Fill ``grid``'s street and, given a ``geometry``, its boundary and derived fields; then check it all.
 
     Raises one ValidationError holding every problem, by field.
@@ -142,7 +144,7 @@ def grid_create(
         population=population,
         head=head,
     )
-    _clean_grid(grid, geometry=geometry)
+    grid_clean(grid, geometry=geometry)
     grid.save()
     grid.members.set(members)
     audit_record(actor=actor, action="grid.create", obj=grid, after=_audit_state(grid))
@@ -161,7 +163,7 @@ def grid_update(*, actor: User | None, grid: Grid, **changes: Any) -> Grid:
     geometry = changes.pop("geometry", None)
     for name, value in changes.items():
         setattr(grid, name, value)
-    _clean_grid(grid, geometry=geometry)
+    grid_clean(grid, geometry=geometry)
     grid.save()
     if members is not None:
         grid.members.set(members)
@@ -193,7 +195,12 @@ class GridImportError(DomainError):
     def __init__(self, errors: list[dict]):
         super().__init__(
             "grid_import_invalid",
-            _("The file has %(n)d problems; nothing was imported.") % {"n": len(errors)},
+            ngettext(
+                "The file has %(n)d problem; nothing was imported.",
+                "The file has %(n)d problems; nothing was imported.",
+                len(errors),
+            )
+            % {"n": len(errors)},
             details=errors,
         )
         self.errors = errors
@@ -416,7 +423,7 @@ def _overlaps_with_grids_kept(features: list[_Feature], replaced_ids: set[int]) 
     codes = dict(Grid.objects.filter(pk__in={grid_id for _, grid_id, _ in overlaps}).values_list("pk", "code"))
     reason = _("Overlaps grid %(code)s by %(area).1f m².")
     return [
-        _import_error(f.index, f.code, "geometry", "overlaps_grid", reason % {"code": codes[grid_id], "area": area})
+        _import_error(f.index, f.code, "geometry", "overlaps_grid", reason % {"code": codes.get(grid_id), "area": area})
         for f, grid_id, area in overlaps
     ]
 
@@ -470,7 +477,8 @@ def grids_import_geojson(*, actor: User | None, data: bytes | str | dict) -> Gri
     new = [feature.grid for feature in features if feature.grid.pk is None]
     changed = [feature.grid for feature in features if feature.grid.pk is not None]
     Grid.objects.bulk_create(new, batch_size=500)
-    # One UPDATE per grid: bulk_update's CASE WHEN id = … chains grow quadratically (11 s for 5,000 on SQLite).
+    # One UPDATE per grid: bulk_update's long CASE WHEN id = … statements took 11 s for 5,000 grids on
+    # SQLite here, plain UPDATEs about 2.5 s.
     for grid in changed:
         grid.save(update_fields=_IMPORTED_FIELDS)
 
@@ -492,7 +500,7 @@ def grids_import_geojson(*, actor: User | None, data: bytes | str | dict) -> Gri
     return result
 
 
-def grids_export_geojson(queryset) -> dict:
+def grids_export_geojson(queryset: QuerySet[Grid]) -> dict:
     """The grids of ``queryset`` as a GeoJSON FeatureCollection (WGS-84) that imports back unchanged."""
     features = []
     for grid in queryset.select_related("community", "street", "head"):

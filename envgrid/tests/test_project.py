@@ -25,7 +25,10 @@ def test_models_and_migrations_agree():
 
 
 def _settings_in_subprocess(env: dict, expr: str) -> str:
-    code = f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='envgrid.settings'; django.setup(); from django.conf import settings as s; print({expr})"
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'envgrid.settings'; django.setup(); "
+        f"from django.conf import settings as s; print({expr})"
+    )
     clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
     result = subprocess.run(
         [sys.executable, "-c", code], env={**clean, **env}, cwd=ROOT, capture_output=True, text=True, check=True
@@ -36,7 +39,8 @@ def _settings_in_subprocess(env: dict, expr: str) -> str:
 def test_embedded_default_is_sqlite_in_wal_mode_under_the_data_dir(tmp_path):
     out = _settings_in_subprocess(
         {"ENVGRID_DATA_DIR": str(tmp_path)},
-        "s.DATABASES['default']['NAME'], s.DATABASES['default']['OPTIONS']['init_command'], s.HUEY['huey_class'], s.MEDIA_ROOT, s.TIME_ZONE, s.LANGUAGE_CODE",
+        "s.DATABASES['default']['NAME'], s.DATABASES['default']['OPTIONS']['init_command'], "
+        "s.HUEY['huey_class'], s.MEDIA_ROOT, s.TIME_ZONE, s.LANGUAGE_CODE",
     )
     assert str(tmp_path / "envgrid.sqlite3") in out
     assert "journal_mode=WAL" in out
@@ -55,7 +59,8 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis(tmp_path):
             "SECRET_KEY": "x" * 50,
             "ALLOWED_HOSTS": "a.example,b.example",
         },
-        "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['HOST'], s.DATABASES['default']['PORT'], s.HUEY['huey_class'], s.CACHES['default']['BACKEND'], s.ALLOWED_HOSTS, s.SECRET_KEY == 'x'*50",
+        "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['HOST'], s.DATABASES['default']['PORT'], "
+        "s.HUEY['huey_class'], s.CACHES['default']['BACKEND'], s.ALLOWED_HOSTS, s.SECRET_KEY == 'x'*50",
     )
     assert "postgresql" in out and "db.internal" in out and "5433" in out
     assert "RedisHuey" in out and "RedisCache" in out
