@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("envgrid.core.api.urls")),
     path("", include("envgrid.grids.api.urls")),
+    path("", include("envgrid.cases.api.urls")),
 ]

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "envgrid.core",
     "envgrid.grids",
+    "envgrid.cases",
+    "envgrid.monitoring",
     "envgrid.demo",
 ]
 

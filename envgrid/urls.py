@@ -12,6 +12,8 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", include("envgrid.core.urls")),
     path("grids/", include("envgrid.grids.urls")),
+    path("cases/", include("envgrid.cases.urls")),
+    path("open311/v2/", include("envgrid.cases.open311.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("envgrid.api_urls")),
