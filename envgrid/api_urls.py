@@ -5,5 +5,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("envgrid.core.api.urls")),
     path("", include("envgrid.grids.api.urls")),
+    path("", include("envgrid.notifications.api.urls")),
     path("", include("envgrid.cases.api.urls")),
 ]

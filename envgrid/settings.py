@@ -25,6 +25,10 @@ env = environ.Env(
     ENVGRID_AXES_FAILURE_LIMIT=(int, 5),
     ENVGRID_AXES_COOLOFF_MINUTES=(int, 30),
     EMAIL_URL=(str, "consolemail://"),
+    ENVGRID_NOTIFY_EMAIL=(bool, False),
+    ENVGRID_NOTIFY_WEBHOOK_URL=(str, ""),
+    ENVGRID_NOTIFY_WEBHOOK_TOKEN=(str, ""),
+    ENVGRID_SITE_URL=(str, ""),
     DEFAULT_FROM_EMAIL=(str, "envgrid@localhost"),
 )
 
@@ -65,6 +69,7 @@ INSTALLED_APPS = [
     "axes",
     "huey.contrib.djhuey",
     "envgrid.core",
+    "envgrid.notifications",
     "envgrid.grids",
     "envgrid.cases",
     "envgrid.monitoring",
@@ -101,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "envgrid.core.context_processors.navigation",
+                "envgrid.notifications.context_processors.notifications",
             ],
         },
     },
@@ -179,6 +185,11 @@ else:
 
 vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
+# Notification channels besides the in-app inbox (both off until configured).
+ENVGRID_NOTIFY_EMAIL = env("ENVGRID_NOTIFY_EMAIL")
+ENVGRID_NOTIFY_WEBHOOK_URL = env("ENVGRID_NOTIFY_WEBHOOK_URL")
+ENVGRID_NOTIFY_WEBHOOK_TOKEN = env("ENVGRID_NOTIFY_WEBHOOK_TOKEN")
+ENVGRID_SITE_URL = env("ENVGRID_SITE_URL")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -190,6 +201,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "envgrid.core.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "EnvGrid API",

@@ -12,6 +12,7 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", include("envgrid.core.urls")),
     path("grids/", include("envgrid.grids.urls")),
+    path("notifications/", include("envgrid.notifications.urls")),
     path("cases/", include("envgrid.cases.urls")),
     path("open311/v2/", include("envgrid.cases.open311.urls")),
     path("admin/", admin.site.urls),

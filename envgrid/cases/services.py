@@ -148,7 +148,7 @@ def case_transition(
     and ``CasePermissionDenied`` when the actor may not take this action on this case.
     """
     rule = TRANSITIONS[action]
-    locked = Case.objects.select_for_update().select_related("grid", "category").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("grid", "category").get(pk=case.pk)
     if expected_version is not None and locked.version != expected_version:
         raise CaseConflict(
             CaseErrorCode.CONFLICT,
@@ -436,7 +436,7 @@ def _side_action(
     bump: bool = True, files: Sequence = (),
 ) -> Case:  # fmt: skip
     sources, allowed = SIDE_ACTIONS[action]
-    locked = Case.objects.select_for_update().select_related("grid").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("grid").get(pk=case.pk)
     if locked.status not in sources:
         raise CaseConflict(
             CaseErrorCode.INVALID_TRANSITION,
@@ -591,7 +591,8 @@ def cases_mark_overdue(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 @transaction.atomic
 def _mark_one(assignment_id: int, *, now: dt.datetime, escalate: bool) -> int:
-    a = CaseAssignment.objects.select_for_update().select_related("case__category", "unit").get(pk=assignment_id)
+    locked = CaseAssignment.objects.select_for_update(of=("self",)).select_related("case__category", "unit")
+    a = locked.get(pk=assignment_id)
     case = a.case
     if a.status not in OPEN_ASSIGNMENT_STATUSES or (a.is_escalated if escalate else a.is_overdue):
         return 0

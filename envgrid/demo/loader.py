@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 
+from envgrid.cases.models import RoutingRule
 from envgrid.core.errors import DomainError
 from envgrid.core.models import Unit, User
 from envgrid.core.services import audit_record
@@ -29,6 +30,7 @@ from envgrid.demo.district import (
     DistrictSpec,
     generate_district,
 )
+from envgrid.demo.routing import create_demo_routing
 from envgrid.grids.choices import COMMUNITY_LEVELS, STREET_LEVELS, GridKind
 from envgrid.grids.geometry import derived_fields, parse_geometry
 from envgrid.grids.models import Grid, Region
@@ -103,6 +105,7 @@ def _delete_earlier_demo(district: DemoDistrict) -> None:
             "The database holds regions or units that are not demo data; reset refuses to delete them.",
         )
     try:
+        RoutingRule.objects.all().delete()
         Grid.objects.all().delete()
         for levels in (COMMUNITY_LEVELS, STREET_LEVELS):
             Region.objects.filter(level__in=levels).delete()
@@ -219,6 +222,7 @@ def demo_load(*, reset: bool = False, seed: int = DEFAULT_SEED, spec: DistrictSp
         regions = _create_regions(district, units)
         users = _create_users(district, units)
         memberships = _create_grids(district, regions, users)
+        create_demo_routing(units)
         summary = DemoSummary(
             district=district.name,
             seed=district.seed,

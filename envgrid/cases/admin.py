@@ -1,0 +1,116 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy
+
+from envgrid.cases.models import (
+    Case,
+    CaseAssignment,
+    CaseCategory,
+    CaseEvent,
+    CaseSettings,
+    CaseSLA,
+    Open311Partner,
+    RoutingRule,
+)
+from envgrid.cases.open311.services import open311_partner_create, open311_partner_rotate_key, open311_partner_update
+
+
+@admin.register(CaseCategory)
+class CaseCategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "parent", "is_active", "sort_order"]
+    list_filter = ["is_active", "parent"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(CaseSLA)
+class CaseSLAAdmin(admin.ModelAdmin):
+    list_display = ["category", "severity", "amount", "unit", "escalate_after_hours"]
+    list_filter = ["unit", "severity"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["category", "region", "grid", "unit"]
+    list_filter = ["unit", "category"]
+    autocomplete_fields = ["grid", "region"]
+    filter_horizontal = ["co_units"]
+
+
+@admin.register(CaseSettings)
+class CaseSettingsAdmin(admin.ModelAdmin):
+    list_display = ["duplicate_radius_m", "duplicate_window_hours"]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AssignmentInline(ReadOnlyInline):
+    model = CaseAssignment
+    fields = ["unit", "role", "status", "due_at", "signed_at", "fed_back_at", "is_overdue"]
+
+
+class EventInline(ReadOnlyInline):
+    model = CaseEvent
+    fields = ["created_at", "actor_name", "actor_role", "action", "from_status", "to_status", "note"]
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read-only here: cases change only through the closed loop (the case page or the API)."""
+
+    list_display = ["number", "title", "status", "category", "lead_unit", "due_at", "is_overdue", "created_at"]
+    list_filter = ["status", "channel", "severity", "is_overdue", "category"]
+    search_fields = ["number", "title", "address"]
+    list_select_related = ["category", "lead_unit"]
+    inlines = [AssignmentInline, EventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Open311Partner)
+class Open311PartnerAdmin(admin.ModelAdmin):
+    """Partner systems that file citizen requests through Open311, each with its own api_key.
+
+    Saves through the Open311 services (audited; the key itself never goes into the audit trail).
+    The key is issued on creation and re-issued by the "Issue new API keys" action. A partner is
+    switched off rather than deleted: its requests stay public and linked to it.
+    """
+
+    list_display = ["name", "channel", "is_active", "key_hint", "created_at"]
+    list_filter = ["is_active", "channel"]
+    search_fields = ["name"]
+    fields = ["name", "channel", "is_active", "api_key", "created_at"]
+    readonly_fields = ["api_key", "created_at"]
+    actions = ["rotate_keys"]
+
+    @admin.display(description=gettext_lazy("API key"))
+    def key_hint(self, obj):
+        return f"{obj.api_key[:6]}…" if obj.api_key else "-"
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in ("name", "channel", "is_active")}
+        if change:
+            saved = open311_partner_update(actor=request.user, partner=obj, **data)
+        else:
+            saved = open311_partner_create(actor=request.user, **data)
+        obj.__dict__.update(saved.__dict__)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=gettext_lazy("Issue new API keys (the old keys stop working)"))
+    def rotate_keys(self, request, queryset):
+        for partner in queryset:
+            open311_partner_rotate_key(actor=request.user, partner=partner)
+        self.message_user(request, gettext_lazy("New API keys issued: %(n)d.") % {"n": queryset.count()})
