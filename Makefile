@@ -17,6 +17,10 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	touch $@
+
 install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
@@ -37,8 +41,9 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install-dev
-	$(BIN)/python bench/grid_lookup.py --quick
+## Quick runs of every benchmark (full runs: drop --quick; see docs/performance.md).
+bench: $(VENV)/.installed-bench
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
 
 ## Recompile translations after editing envgrid/locale/*/LC_MESSAGES/django.po (needs gettext).
 messages: install-dev

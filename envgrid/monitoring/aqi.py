@@ -235,55 +235,64 @@ def _notes(flags: dict[str, np.ndarray], n: int) -> np.ndarray:
     return notes
 
 
-def _compute(columns: Mapping[str, np.ndarray], table: StandardTable, n: int, round_inputs: bool) -> dict:
-    """The AQI table for rows that all use one breakpoint table."""
-    out: dict[str, np.ndarray] = {}
+def _indicator_iaqis(
+    columns: Mapping[str, np.ndarray], table: StandardTable, round_inputs: bool
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """IAQI per indicator of the report present in ``columns``, with the over-800 rules applied,
+    and one boolean mask per note text."""
+    iaqis: dict[str, np.ndarray] = {}
     flags: dict[str, np.ndarray] = {}
-    present = [ind for ind in table.indicators if ind in columns]
-    for ind in present:
+    for ind in (ind for ind in table.indicators if ind in columns):
         row = table.rows[ind]
         values, _, above = _iaqi_detail(row, table, columns[ind], round_inputs)
         last = row.defined[-1][0]
-        if row.beyond_last == BEYOND_FALLBACK:
-            source = row.fallback_to
-            if source in table.indicators:
-                # The fallback is an indicator of this report already (O3_1h): it carries the pollutant.
-                flags[f"{ind}>{last}: no {ind} IAQI, {source} counts"] = above
-                if source in columns:
-                    src_missing = np.isnan(np.asarray(columns[source], dtype=np.float64))
-                    flags[f"{ind}>{last}: {source} missing"] = above & src_missing
-                else:
-                    flags[f"{ind}>{last}: {source} missing"] = above
-            elif source in columns:
-                substitute, src_missing, src_above = _iaqi_detail(
-                    table.rows[source], table, columns[source], round_inputs
-                )
-                np.copyto(values, substitute, where=above)
-                flags[f"{ind}>{last}: IAQI from {source}"] = above & ~src_missing
-                flags[f"{ind}>{last}: no {source}, IAQI missing"] = above & src_missing
-                flags[f"{source}>{table.rows[source].defined[-1][0]}: IAQI 500"] = above & src_above
-            else:
-                flags[f"{ind}>{last}: no {source}, IAQI missing"] = above
-        else:
+        source = row.fallback_to
+        if row.beyond_last != BEYOND_FALLBACK:
             flags[f"{ind}>{last}: IAQI 500"] = above
-        out[f"IAQI_{ind}"] = values
+        elif source in table.indicators:
+            # The fallback is an indicator of this report already (O3_1h): it carries the pollutant.
+            flags[f"{ind}>{last}: no {ind} IAQI, {source} counts"] = above
+            source_missing = np.isnan(np.asarray(columns[source], dtype=np.float64)) if source in columns else True
+            flags[f"{ind}>{last}: {source} missing"] = above & source_missing
+        elif source in columns:
+            substitute, source_missing, source_above = _iaqi_detail(
+                table.rows[source], table, columns[source], round_inputs
+            )
+            np.copyto(values, substitute, where=above)
+            flags[f"{ind}>{last}: IAQI from {source}"] = above & ~source_missing
+            flags[f"{ind}>{last}: no {source}, IAQI missing"] = above & source_missing
+            flags[f"{source}>{table.rows[source].defined[-1][0]}: IAQI 500"] = above & source_above
+        else:
+            flags[f"{ind}>{last}: no {source}, IAQI missing"] = above
+        iaqis[ind] = values
+    return iaqis, flags
 
-    aqi = np.full(n, np.nan)
-    for ind in present:
-        np.fmax(aqi, out[f"IAQI_{ind}"], out=aqi)
-    out["AQI"] = aqi
 
+def _pollutant_lists(
+    iaqis: dict[str, np.ndarray], table: StandardTable, aqi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Primary pollutants (IAQI = AQI, only when AQI > 50) and exceeding ones (IAQI > 100), as strings."""
+    n = len(aqi)
     primary = np.zeros(n, dtype=np.uint8)
     exceeding = np.zeros(n, dtype=np.uint8)
-    for ind in present:
-        values = out[f"IAQI_{ind}"]
+    for ind, values in iaqis.items():
         bit = np.uint8(_POLLUTANT_BIT[table.rows[ind].pollutant])
         primary |= (values == aqi).view(np.uint8) * bit
         exceeding |= (values > 100).view(np.uint8) * bit
     primary *= (aqi > 50).view(np.uint8)  # AQI <= 50: no primary pollutant (DOMAIN b.3)
     names = _names_lookup()
-    out["primary_pollutants"] = names[primary]
-    out["exceeding_pollutants"] = names[exceeding]
+    return names[primary], names[exceeding]
+
+
+def _compute(columns: Mapping[str, np.ndarray], table: StandardTable, n: int, round_inputs: bool) -> dict:
+    """The AQI table for rows that all use one breakpoint table."""
+    iaqis, flags = _indicator_iaqis(columns, table, round_inputs)
+    out: dict[str, np.ndarray] = {f"IAQI_{ind}": values for ind, values in iaqis.items()}
+    aqi = np.full(n, np.nan)
+    for values in iaqis.values():
+        np.fmax(aqi, values, out=aqi)
+    out["AQI"] = aqi
+    out["primary_pollutants"], out["exceeding_pollutants"] = _pollutant_lists(iaqis, table, aqi)
 
     bounds, level, category, colour = _level_lookups(table)
     band = np.zeros(n, dtype=np.intp)
@@ -402,6 +411,8 @@ def _exact(value, decimals: int | None) -> Fraction | None:
         return None
     if number < 0 or number.is_infinite():
         raise ValueError(f"negative or infinite concentration: {value!r}")
+    if number > _CEILING:
+        return Fraction(number)  # above every table; quantizing could exceed Decimal's precision
     quantum = Decimal(1).scaleb(-decimals) if decimals is not None else Decimal(1).scaleb(-6)
     return Fraction(number.quantize(quantum, rounding=ROUND_HALF_EVEN))
 
@@ -413,6 +424,42 @@ def _iaqi_scalar(row: BreakpointRow, levels: tuple[int, ...], c: Fraction) -> in
         if c <= high:
             return il + math.ceil(Fraction(ih - il) * (c - low) / (high - low))
     return None if row.beyond_last == BEYOND_FALLBACK else levels[-1]
+
+
+def _row_iaqis(table: StandardTable, concentrations: dict, round_inputs: bool) -> tuple[dict, list[str]]:
+    """IAQI per indicator of one row with the over-800 rules, and the notes (same texts as aqi_table)."""
+    levels = tuple(table.iaqi_levels)
+
+    def value_of(indicator: str) -> Fraction | None:
+        row = table.rows[indicator]
+        decimals = table.input_decimals.get(row.pollutant, 0) if round_inputs else None
+        return _exact(concentrations.get(indicator), decimals)
+
+    iaqis: dict[str, int | None] = {}
+    notes: list[str] = []
+    for ind in (ind for ind in table.indicators if ind in concentrations):
+        row = table.rows[ind]
+        c = value_of(ind)
+        value = None if c is None else _iaqi_scalar(row, levels, c)
+        last, source = row.defined[-1][0], row.fallback_to
+        if c is None or c <= last:
+            pass
+        elif row.beyond_last != BEYOND_FALLBACK:
+            notes.append(f"{ind}>{last}: IAQI 500")
+        elif source in table.indicators:
+            notes.append(f"{ind}>{last}: no {ind} IAQI, {source} counts")
+            if value_of(source) is None:
+                notes.append(f"{ind}>{last}: {source} missing")
+        elif value_of(source) is None:
+            notes.append(f"{ind}>{last}: no {source}, IAQI missing")
+        else:
+            source_row = table.rows[source]
+            value = _iaqi_scalar(source_row, levels, value_of(source))
+            notes.append(f"{ind}>{last}: IAQI from {source}")
+            if value_of(source) > source_row.defined[-1][0]:
+                notes.append(f"{source}>{source_row.defined[-1][0]}: IAQI 500")
+        iaqis[ind] = value
+    return iaqis, notes
 
 
 def aqi_for_row(
@@ -432,41 +479,7 @@ def aqi_for_row(
     unknown = sorted(set(concentrations) - set(ALL_INDICATORS))
     if unknown:
         raise TypeError(f"unknown indicator(s): {', '.join(unknown)}; expected names like {ALL_INDICATORS[:3]}")
-    levels = tuple(table.iaqi_levels)
-
-    def value_of(indicator: str) -> Fraction | None:
-        row = table.rows[indicator]
-        decimals = table.input_decimals.get(row.pollutant, 0) if round_inputs else None
-        return _exact(concentrations.get(indicator), decimals)
-
-    iaqis: dict[str, int | None] = {}
-    notes: list[str] = []
-    for ind in table.indicators:
-        if ind not in concentrations:
-            continue
-        row = table.rows[ind]
-        c = value_of(ind)
-        value = None if c is None else _iaqi_scalar(row, levels, c)
-        last = row.defined[-1][0]
-        if c is not None and c > last:
-            if row.beyond_last != BEYOND_FALLBACK:
-                notes.append(f"{ind}>{last}: IAQI 500")
-            elif row.fallback_to in table.indicators:
-                notes.append(f"{ind}>{last}: no {ind} IAQI, {row.fallback_to} counts")
-                if value_of(row.fallback_to) is None:
-                    notes.append(f"{ind}>{last}: {row.fallback_to} missing")
-            else:
-                source_row = table.rows[row.fallback_to]
-                source = value_of(row.fallback_to)
-                if source is None:
-                    notes.append(f"{ind}>{last}: no {row.fallback_to}, IAQI missing")
-                else:
-                    value = _iaqi_scalar(source_row, levels, source)
-                    notes.append(f"{ind}>{last}: IAQI from {row.fallback_to}")
-                    if source > source_row.defined[-1][0]:
-                        notes.append(f"{row.fallback_to}>{source_row.defined[-1][0]}: IAQI 500")
-        iaqis[ind] = value
-
+    iaqis, notes = _row_iaqis(table, concentrations, round_inputs)
     computed = {ind: v for ind, v in iaqis.items() if v is not None}
     aqi = max(computed.values()) if computed else None
     primary: set[str] = set()

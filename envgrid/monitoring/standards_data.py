@@ -75,6 +75,10 @@ class BreakpointRow:
     evidence: str = "[V]"
     source: str = "HJ 633-2012 Table 1, DOMAIN.md b.1"
 
+    def __post_init__(self):
+        # Rows built from database fields may bring lists; tuples keep the row hashable (cache key).
+        object.__setattr__(self, "concentrations", tuple(self.concentrations))
+
     @property
     def defined(self) -> tuple[tuple[int, int], ...]:
         """(concentration, IAQI) pairs where the standard gives a breakpoint."""

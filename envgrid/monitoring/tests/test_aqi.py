@@ -467,3 +467,14 @@ def test_vectorized_result_equals_aqi_for_row_on_random_rows(mode, standard, rou
             expected.color_hex,
         )
         assert out["notes"][i] == "; ".join(expected.notes), (i, row)
+
+
+def test_absurdly_large_values_are_500_not_an_overflow():
+    columns = {"PM2.5_24h": np.array([1e40, 1e300]), "CO_24h": np.array([1e300, 2.0])}
+
+    rounded = aqi_table(columns, "daily", "hj633-2012")
+    exact = aqi_table(columns, "daily", "hj633-2012", round_inputs=False)
+
+    assert rounded["IAQI_CO_24h"].tolist() == exact["IAQI_CO_24h"].tolist() == [500, 50]
+    assert rounded["AQI"].tolist() == exact["AQI"].tolist() == [500, 500]
+    assert aqi_for_row(standard="hj633-2012", round_inputs=False, **{"PM2.5_24h": 1e40}).aqi == 500
