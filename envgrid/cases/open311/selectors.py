@@ -1,4 +1,4 @@
-"""Reads of Open311: the category tree as services, and cases as a citizen may see them.
+"""Reads of Open311: the category tree as services, partners by key, and cases as a citizen may see them.
 
 Privacy is decided here, in one place: ``public_cases`` says which cases Open311 shows at all and
 ``request_record`` which of their fields. Neither ever reads the reporter's name, phone or e-mail,
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from envgrid.cases.choices import FINAL_STATUSES, CaseStatus, RejectReason
-from envgrid.cases.models import Case, CaseCategory
+from envgrid.cases.models import Case, CaseCategory, Open311Partner
 
 #: "Response volume" of the spec: at most this many requests per answer, over at most this window.
 MAX_REQUESTS = 1000
@@ -76,6 +76,13 @@ def open311_services() -> list[Service]:
 
 def open311_service(code: str) -> Service | None:
     return next((service for service in open311_services() if service.code == code), None)
+
+
+def open311_partner_by_key(api_key: str) -> Open311Partner | None:
+    """The active partner system holding this api_key, or None."""
+    if not api_key:
+        return None
+    return Open311Partner.objects.filter(api_key=api_key, is_active=True).first()
 
 
 def public_cases() -> QuerySet[Case]:

@@ -23,13 +23,6 @@ def open311_api_key_new() -> str:
     return secrets.token_urlsafe(32)
 
 
-def open311_partner_by_key(api_key: str) -> Open311Partner | None:
-    """The active partner system holding this api_key, or None."""
-    if not api_key:
-        return None
-    return Open311Partner.objects.filter(api_key=api_key, is_active=True).first()
-
-
 @transaction.atomic
 def open311_partner_create(*, actor, name: str, channel: str, is_active: bool = True) -> Open311Partner:
     """Register a partner system and issue its api_key."""

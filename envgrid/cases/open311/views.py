@@ -22,12 +22,13 @@ from envgrid.cases.open311.forms import ServiceRequestForm, ServiceRequestQueryF
 from envgrid.cases.open311.renderers import MIME_TYPES, render, render_errors
 from envgrid.cases.open311.selectors import (
     MAX_REQUESTS,
+    open311_partner_by_key,
     open311_service,
     open311_services,
     public_cases,
     request_record,
 )
-from envgrid.cases.open311.services import open311_partner_by_key, open311_request_file
+from envgrid.cases.open311.services import open311_request_file
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 #: When this implementation's discovery document and service model last changed (sortable).

@@ -5,6 +5,9 @@ The tests are transactional (the server runs in another thread). An earlier tran
 may have flushed the category tree the migration seeds, so each test seeds it again (idempotent).
 """
 
+import gc
+import threading
+
 import pytest
 import requests
 from georeport import GeoReport
@@ -34,8 +37,16 @@ def categories(transactional_db):
 
 
 @pytest.fixture
-def endpoint(live_server) -> str:
-    return f"{live_server.url}/open311/v2"
+def endpoint(live_server):
+    yield f"{live_server.url}/open311/v2"
+    # The live server answers each connection in a daemon thread that ends, closing its database
+    # connection, only when the client closes the socket. Responses kept alive by a reference cycle (a
+    # caught exception's traceback) keep their socket open until collected: collect, then wait for the
+    # threads, so none outlives the (shared, in-memory) SQLite connection when the session ends.
+    gc.collect()
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(timeout=5)
 
 
 def report(endpoint: str, api_key: str, fmt: str = "json", **changes) -> requests.Response:
@@ -133,6 +144,7 @@ def test_posting_without_a_location_over_http_is_a_400_error_array(endpoint, par
 def test_georeport_sees_an_unknown_request_as_an_http_404(endpoint):
     with pytest.raises(requests.HTTPError) as raised:
         GeoReport(endpoint).get_service_request("20990101-000001")
+    response = raised.value.response
 
-    assert raised.value.response.status_code == 404
-    assert raised.value.response.json()[0]["code"] == 404
+    assert response.status_code == 404
+    assert response.json()[0]["code"] == 404
