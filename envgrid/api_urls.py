@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("envgrid.grids.api.urls")),
     path("", include("envgrid.notifications.api.urls")),
     path("", include("envgrid.cases.api.urls")),
+    path("", include("envgrid.directives.api.urls")),
 ]

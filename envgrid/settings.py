@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "envgrid.notifications",
     "envgrid.grids",
     "envgrid.cases",
+    "envgrid.directives",
     "envgrid.monitoring",
     "envgrid.demo",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("grids/", include("envgrid.grids.urls")),
     path("notifications/", include("envgrid.notifications.urls")),
     path("cases/", include("envgrid.cases.urls")),
+    path("directives/", include("envgrid.directives.urls")),
     path("open311/v2/", include("envgrid.cases.open311.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,49 @@
+from django.contrib import admin
+
+from envgrid.directives.models import Directive, DirectiveAttachment, DirectiveEvent, DirectiveTarget
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TargetInline(ReadOnlyInline):
+    model = DirectiveTarget
+    fields = ["unit", "status", "signed_at", "fed_back_at", "is_late", "urge_count", "figures"]
+
+
+class EventInline(ReadOnlyInline):
+    model = DirectiveEvent
+    fields = ["created_at", "actor_name", "action", "target", "note"]
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = DirectiveAttachment
+    fields = ["original_name", "target", "content_type", "size", "uploaded_at"]
+
+
+@admin.register(Directive)
+class DirectiveAdmin(admin.ModelAdmin):
+    """Read-only here: directives change only through their services (the directive page or the API)."""
+
+    list_display = ["number", "title", "status", "issued_by", "issued_at", "feedback_due_at", "recurrence"]
+    list_filter = ["status", "recurrence"]
+    search_fields = ["number", "title"]
+    date_hierarchy = "issued_at"
+    inlines = [TargetInline, AttachmentInline, EventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,251 @@
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from envgrid.directives.choices import (
+    ACTING_ROLES,
+    MANAGING_ROLES,
+    DirectiveAction,
+    DirectiveStatus,
+    Recurrence,
+    TargetStatus,
+)
+from envgrid.directives.querysets import DirectiveEventQuerySet, DirectiveQuerySet, DirectiveTargetQuerySet
+
+
+def can_manage_directives(user) -> bool:
+    """Issuing, urging and closing directives is the command centre's work (dispatchers and admins)."""
+    return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.role in MANAGING_ROLES))
+
+
+class Directive(models.Model):
+    """A directive (调度指令): the command centre's instruction to many units at once, each of which
+    signs for it and feeds back by the deadline. A daily directive (e.g. the nightly 21:00 night
+    check) spawns one new round per day; the rounds point to the first one through ``parent``."""
+
+    number = models.CharField(_("directive number"), max_length=30, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("instruction"), blank=True)
+    figure_names = models.JSONField(
+        _("figures to report"), default=list, blank=True,
+        help_text=_("Names of the numbers each unit must report, e.g. sites checked, problems found."),
+    )  # fmt: skip
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True, on_delete=models.SET_NULL,
+        related_name="issued_directives",
+    )  # fmt: skip
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now, db_index=True)
+    feedback_due_at = models.DateTimeField(_("feedback deadline"), db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DirectiveStatus.choices, default=DirectiveStatus.OPEN, db_index=True
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+
+    recurrence = models.CharField(_("repeat"), max_length=10, choices=Recurrence.choices, default=Recurrence.NONE)
+    recurrence_time = models.TimeField(_("time of day (local)"), null=True, blank=True)
+    recurrence_stopped_at = models.DateTimeField(_("repetition stopped at"), null=True, blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("first round"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="instances",
+    )  # fmt: skip
+    occurrence_date = models.DateField(_("round of"), null=True, blank=True)
+
+    objects = DirectiveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("directive")
+        verbose_name_plural = _("directives")
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["status", "-issued_at"], name="directive_status_issued")]
+        constraints = [
+            # One round per series and day: the daily spawn is idempotent even when two workers race.
+            models.UniqueConstraint(
+                fields=["parent", "occurrence_date"],
+                condition=Q(parent__isnull=False),
+                name="directive_one_round_a_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == DirectiveStatus.OPEN
+
+    @property
+    def is_recurring(self) -> bool:
+        return self.recurrence != Recurrence.NONE
+
+    @property
+    def repeats(self) -> bool:
+        """True for the first round of a daily series that has not been stopped."""
+        return self.is_recurring and self.parent_id is None and self.recurrence_stopped_at is None
+
+    @property
+    def feedback_window(self) -> dt.timedelta:
+        return self.feedback_due_at - self.issued_at
+
+    def is_past_due(self, moment: dt.datetime | None = None) -> bool:
+        return (moment or timezone.now()) > self.feedback_due_at
+
+    def can_manage(self, user) -> bool:
+        return can_manage_directives(user)
+
+
+class DirectiveTarget(models.Model):
+    """One unit's row on a directive (指令接收单位): its signature (签收), its feedback (反馈) with
+    text, figures and photos, whether it was late, and how often it was urged (催办)."""
+
+    directive = models.ForeignKey(
+        Directive, verbose_name=_("directive"), on_delete=models.CASCADE, related_name="targets"
+    )
+    unit = models.ForeignKey(
+        "core.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="directive_targets"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=TargetStatus.choices, default=TargetStatus.PENDING)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("signed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    feedback = models.TextField(_("feedback"), blank=True)
+    figures = models.JSONField(_("figures"), default=dict, blank=True)
+    fed_back_at = models.DateTimeField(_("fed back at"), null=True, blank=True)
+    fed_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("fed back by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    is_late = models.BooleanField(_("late"), default=False, help_text=_("Fed back after the deadline, or not at all."))
+    urge_count = models.PositiveIntegerField(_("times urged"), default=0)
+    last_urged_at = models.DateTimeField(_("last urged at"), null=True, blank=True)
+
+    objects = DirectiveTargetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("directive unit")
+        verbose_name_plural = _("directive units")
+        ordering = ["directive", "unit__sort_order", "unit__name"]
+        constraints = [models.UniqueConstraint(fields=["directive", "unit"], name="directive_target_unique_unit")]
+        indexes = [models.Index(fields=["unit", "status"], name="directive_target_unit_status")]
+
+    def __str__(self) -> str:
+        return f"{self.directive.number} → {self.unit}"
+
+    @property
+    def is_fed_back(self) -> bool:
+        return self.status == TargetStatus.FED_BACK
+
+    def can_act(self, user) -> bool:
+        """Only people of this very unit, in a role that answers for it, sign and feed back."""
+        return bool(
+            user.is_authenticated
+            and user.is_active
+            and user.unit_id == self.unit_id
+            and user.role in ACTING_ROLES
+            and not user.is_read_only
+        )
+
+    def state(self, moment: dt.datetime | None = None) -> str:
+        """The cell of the matrix: pending, signed, fed_back, fed_back_late, overdue or missing."""
+        if self.is_fed_back:
+            return "fed_back_late" if self.is_late else "fed_back"
+        if not self.directive.is_open:
+            return "missing"
+        if self.is_late or self.directive.is_past_due(moment):
+            return "overdue"
+        return self.status
+
+
+#: How each matrix cell reads and looks.
+TARGET_STATES = {
+    "pending": (_("Waiting for signature"), "secondary"),
+    "signed": (_("Signed"), "primary"),
+    "fed_back": (_("Fed back"), "success"),
+    "fed_back_late": (_("Fed back late"), "warning"),
+    "overdue": (_("Overdue"), "danger"),
+    "missing": (_("No feedback (late)"), "danger"),
+}
+
+
+class DirectiveEvent(models.Model):
+    """One entry of a directive's timeline: who, in which role and unit, did what and when — for the
+    directive as a whole or for one unit's row. Never edited or deleted."""
+
+    directive = models.ForeignKey(
+        Directive, verbose_name=_("directive"), on_delete=models.CASCADE, related_name="events"
+    )
+    target = models.ForeignKey(
+        DirectiveTarget, verbose_name=_("unit row"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="events",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    actor_name = models.CharField(_("actor name"), max_length=100, blank=True)
+    actor_role = models.CharField(_("actor role"), max_length=20, blank=True)
+    actor_unit = models.ForeignKey(
+        "core.Unit", verbose_name=_("actor unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=DirectiveAction.choices)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = DirectiveEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("directive event")
+        verbose_name_plural = _("directive events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.directive.number} {self.action} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def attachment_path(instance: "DirectiveAttachment", filename: str) -> str:
+    return f"directives/{timezone.now():%Y/%m}/{instance.directive_id}/{filename}"
+
+
+class DirectiveAttachment(models.Model):
+    """A file that goes with a directive (the notice itself, a checklist) or with one unit's feedback
+    (photos of the night check, a signed report): images, PDF and Office documents only."""
+
+    directive = models.ForeignKey(
+        Directive, verbose_name=_("directive"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    target = models.ForeignKey(
+        DirectiveTarget, verbose_name=_("unit row"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="attachments", help_text=_("Empty: attached to the directive itself."),
+    )  # fmt: skip
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=attachment_path, blank=True, max_length=255)
+    original_name = models.CharField(_("original name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    is_image = models.BooleanField(_("image"), default=False)
+    taken_at = models.DateTimeField(_("taken at (EXIF)"), null=True, blank=True)
+    taken_lon = models.FloatField(_("EXIF longitude"), null=True, blank=True)
+    taken_lat = models.FloatField(_("EXIF latitude"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("directive attachment")
+        verbose_name_plural = _("directive attachments")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
