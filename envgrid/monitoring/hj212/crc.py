@@ -80,14 +80,20 @@ _POWERS = _power_tables()
 # _LANES[n % 8][w] is that table; _START[n % 8] is H^(n-1)(0xFF), the initial register's share.
 _LANES = [[_POWERS[(r - 1 - w) % 8] for w in range(8)] for r in range(8)]
 _START = [_POWERS[(r - 1) % 8][0xFF] for r in range(8)]
-_FOLD_MASKS = {}
+_FOLD_MASKS: dict[int, int] = {}
+_FOLD_STEPS: dict[int, tuple[tuple[int, int], ...]] = {}
 
 
-def _fold_mask(words: int) -> int:
-    mask = _FOLD_MASKS.get(words)
-    if mask is None:
-        mask = _FOLD_MASKS[words] = (1 << (64 * words)) - 1
-    return mask
+def _fold_steps(words: int) -> tuple[tuple[int, int], ...]:
+    """``(shift, mask)`` pairs that XOR-fold a ``words``-word integer down to one 64-bit word."""
+    steps = []
+    while words > 1:
+        half = (words + 1) >> 1
+        if half not in _FOLD_MASKS:
+            _FOLD_MASKS[half] = (1 << (64 * half)) - 1
+        steps.append((64 * half, _FOLD_MASKS[half]))
+        words = half
+    return tuple(steps)
 
 
 def crc16(data: bytes) -> int:
@@ -95,16 +101,16 @@ def crc16(data: bytes) -> int:
     n = len(data)
     if n == 0:
         return 0xFFFF
-    x = int.from_bytes(data, "little")
     words = (n + 7) >> 3
-    while words > 1:
-        half = (words + 1) >> 1
-        x = (x >> (64 * half)) ^ (x & _fold_mask(half))
-        words = half
-    lanes = _LANES[n & 7]
-    acc = _START[n & 7]
-    for w, b in enumerate(x.to_bytes(8, "little")):
-        acc ^= lanes[w][b]
+    steps = _FOLD_STEPS.get(words)
+    if steps is None:
+        steps = _FOLD_STEPS[words] = _fold_steps(words)
+    x = int.from_bytes(data, "little")
+    for shift, mask in steps:
+        x = (x >> shift) ^ (x & mask)
+    b0, b1, b2, b3, b4, b5, b6, b7 = x.to_bytes(8, "little")
+    t0, t1, t2, t3, t4, t5, t6, t7 = _LANES[n & 7]
+    acc = _START[n & 7] ^ t0[b0] ^ t1[b1] ^ t2[b2] ^ t3[b3] ^ t4[b4] ^ t5[b5] ^ t6[b6] ^ t7[b7]
     return TABLE[acc]
 
 

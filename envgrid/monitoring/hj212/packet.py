@@ -5,9 +5,10 @@
 the limit (1024 bytes in strict mode), CR LF after the CRC, the HJ 212 CRC (DOMAIN.md a.8; hex compared
 case-insensitively), UTF-8 without control characters, then the header fields and every CP item.
 
-Values. Numbers are returned as ``float``: the receiver stores floats, ``float()`` is the fastest check
-that a text is a number, and a double holds every value a device sends (<= 15 significant digits)
-without loss of the decimal it was written as. Each number is still checked to be a plain finite
+Values. Numbers are returned as ``float``, not ``Decimal``: the receiver stores floats, ``float()`` is
+the fastest full check that a text is a number (``Decimal()`` costs more per value, and values are the
+bulk of the work), and a double holds every value a device sends (<= 15 significant digits) without
+loss of the decimal it was written as. Each number is still checked to be a plain finite
 decimal (``nan``, ``inf``, ``1_0``, `` 1`` and non-ASCII digits, all accepted by ``float()``, are
 refused). The text as sent is kept: ``Packet.cp_raw`` maps every CP key to its raw value, and
 ``Packet.segment`` is the whole data segment, so the exact decimal is never lost.
@@ -24,6 +25,7 @@ modes check the CRC: a tolerant CRC mode, if ever needed, must be an explicit pe
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -35,21 +37,23 @@ from envgrid.monitoring.hj212.errors import FrameErrorCode as Code
 __all__ = [
     "CHINA",
     "MAX_SEGMENT",
+    "MAX_SEGMENT_LENIENT",
     "Packet",
+    "Value",
     "build_data_ack",
     "build_data_frame",
     "build_frame",
     "build_notice_ack",
     "build_request_ack",
+    "cp_items",
     "format_china_time",
     "parse_frame",
 ]
 
 CHINA = ZoneInfo("Asia/Shanghai")
-MAX_SEGMENT = 1024  # HJ 212-2017 6.3.1; field devices exceed it (DOMAIN.md a.12) - lenient mode only
+MAX_SEGMENT = 1024  # the standard's limit (DOMAIN.md a.1); field devices exceed it - lenient mode only
 MAX_SEGMENT_LENIENT = 9999  # what 4 length digits can say
 PROTOCOL_VERSIONS = {0: 2005, 1: 2017, 2: 2025}  # Flag >> 2 (DOMAIN.md a.3)
-VERSION_BITS = {year: bits for bits, year in PROTOCOL_VERSIONS.items()}
 
 Value = float | int | str | datetime
 
@@ -62,10 +66,16 @@ INTEGER_PARAMS = frozenset({"QnRtn", "ExeRtn", "RtdInterval", "MinInterval", "Ov
 HEADER_FIELDS = frozenset({"QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO"})
 REQUIRED_FIELDS = ("ST", "CN", "PW", "MN")
 
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
+_DATA_FLAGS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_NOT_SEPARATORS = bytes(sorted(set(range(256)) - set(b";,=")))  # bytes.translate deletes these
 _UPPER_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _STRICT_ST = frozenset(a + b for a in _UPPER_ALNUM for b in _UPPER_ALNUM)
+_STANDARD_HEADER = re.compile(
+    r"(?:QN=([^;]*);)?ST=([^;]*);CN=([^;]*);PW=([^;]*);MN=([^;]*)(?:;Flag=([^;]*))?(?:;PNUM=([^;]*);PNO=([^;]*))?"
+)
 _KEY_RE = re.compile(r"([A-Za-z0-9_]+)(?:-([A-Za-z]+))?")
-_NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)  # \d: 0-9 only
 _HEX24_RE = re.compile(r"[0-9A-Fa-f]{24}")
 
 
@@ -85,15 +95,22 @@ class Packet:
     pw: str
     mn: str
     qn: str | None
-    qn_time: datetime | None
     flag: int | None
     version: int
     pnum: int | None
     pno: int | None
     values: dict[str, dict[str, Value]]
     params: dict[str, Value]
-    cp_raw: dict[str, str]
     parts: tuple[Packet, ...] = ()  # for a message merged by SplitReassembler: its parts in PNO order
+
+    @property
+    def qn_time(self) -> datetime | None:
+        """QN as an aware datetime in China time (checked while parsing; built when asked for)."""
+        if self.qn is None:
+            return None
+        milliseconds = int(self.qn[14:])
+        second = _china_second(self.qn[:14])
+        return second.replace(microsecond=milliseconds * 1000) if milliseconds else second
 
     @property
     def split(self) -> bool:
@@ -109,6 +126,13 @@ class Packet:
     def data_time(self) -> datetime | None:
         """CP DataTime: the start of the period for 2031/2041/2051/2061, the instant for 2011/2021."""
         return self.params.get("DataTime")  # type: ignore[return-value]
+
+    @property
+    def cp_raw(self) -> dict[str, str]:
+        """Every CP key with its value as sent, e.g. ``{"a34004-Avg": "35.20"}`` (for a merged message: all parts')."""
+        if self.parts:
+            return {key: text for part in self.parts for key, text in part.cp_raw.items()}
+        return cp_items(self.segment)
 
     @property
     def mn_is_standard(self) -> bool:
@@ -128,16 +152,10 @@ def parse_frame(frame: bytes, *, strict: bool = True) -> Packet:
     if type(frame) is not bytes:
         frame = bytes(frame)
     segment = _checked_segment(frame, MAX_SEGMENT if strict else MAX_SEGMENT_LENIENT)
-    try:
-        text = segment.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FrameError(
-            Code.BAD_ENCODING, f"byte {6 + exc.start} (0x{segment[exc.start]:02X}) is not valid UTF-8", 6 + exc.start
-        ) from None
-    if not text.isprintable():
-        at = next(i for i, ch in enumerate(text) if not ch.isprintable())
-        offset = 6 + len(text[:at].encode())
-        raise FrameError(Code.BAD_ENCODING, f"control character U+{ord(text[at]):04X} at byte {offset}", offset)
+    if segment.isascii() and not segment.translate(None, _PRINTABLE_ASCII):  # the common case, in C
+        text = segment.decode("ascii")
+    else:
+        text = _decoded(segment)
 
     cp_at = text.find("CP=&&")
     if cp_at < 0:
@@ -149,8 +167,24 @@ def parse_frame(frame: bytes, *, strict: bool = True) -> Packet:
     packet = _parse_header(text, text[: cp_at - 1] if cp_at else "", strict)
     body = text[cp_at + 5 : -2]
     if body:
-        packet.values, packet.params, packet.cp_raw = _parse_cp(body, strict)
+        packet.values, packet.params = _parse_cp(body, strict)
     return packet
+
+
+def _decoded(segment: bytes) -> str:
+    """The segment as text; ``bad_encoding`` for bytes that are not UTF-8 or for a control character."""
+    try:
+        text = segment.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = 6 + exc.start
+        raise FrameError(
+            Code.BAD_ENCODING, f"byte {offset} (0x{segment[exc.start]:02X}) is not valid UTF-8", offset
+        ) from None
+    if not text.isprintable():
+        at = next(i for i, ch in enumerate(text) if not ch.isprintable())
+        offset = 6 + len(text[:at].encode())
+        raise FrameError(Code.BAD_ENCODING, f"control character U+{ord(text[at]):04X} at byte {offset}", offset)
+    return text
 
 
 def _checked_segment(frame: bytes, limit: int) -> bytes:
@@ -166,7 +200,7 @@ def _checked_segment(frame: bytes, limit: int) -> bytes:
     end = 6 + length
     size = len(frame)
     if size != end + 6:
-        if size in (end + 4, end + 5) and frame[end + 4 :] in (b"", b"\r", b"\n"):
+        if size in (end + 4, end + 5) and not frame.endswith(b"\r\n"):
             raise FrameError(Code.MISSING_CRLF, f"frame ends at byte {size} without CR LF after the CRC", end + 4)
         raise FrameError(
             Code.LENGTH_MISMATCH,
@@ -193,47 +227,52 @@ def _crc_message(segment: bytes, declared: bytes, crc: int) -> str:
 
 
 def _parse_header(text: str, header: str, strict: bool) -> Packet:
-    try:
-        fields = dict([item.split("=", 1) for item in header.split(";")]) if header else {}
-    except ValueError:
-        bad = next(item for item in header.split(";") if "=" not in item)
-        raise FrameError(Code.BAD_FIELD, f"header item {bad[:40]!r} has no '='") from None
-    if len(fields) != header.count(";") + 1:
-        keys = [item.split("=", 1)[0] for item in header.split(";")]
-        twice = next(key for i, key in enumerate(keys) if key in keys[:i])
-        raise FrameError(Code.BAD_FIELD, f"header field {twice[:40]!r} appears twice")
-    try:
-        st, cn, pw, mn = fields["ST"], fields["CN"], fields["PW"], fields["MN"]
-    except KeyError as exc:
-        raise FrameError(Code.MISSING_FIELD, f"header field {exc.args[0]} is missing") from None
-    if strict and not fields.keys() <= HEADER_FIELDS:
-        unknown = next(key for key in fields if key not in HEADER_FIELDS)
-        raise FrameError(Code.BAD_FIELD, f"unknown header field {unknown[:40]!r}")
+    qn, st, cn, pw, mn, flag_text, pnum_text, pno_text = _header_fields(header, strict)
     if st not in _STRICT_ST and (strict or not (0 < len(st) <= 8 and st.isascii() and st.isalnum())):
         raise FrameError(Code.BAD_FIELD, f"ST={st[:40]!r} is not a 2-character system code")
     if len(cn) != 4 or not (cn.isdigit() and cn.isascii()):
         raise FrameError(Code.BAD_FIELD, f"CN={cn[:40]!r} is not a 4-digit command code")
     if not mn:
         raise FrameError(Code.BAD_FIELD, "MN is empty")
-
-    qn = fields.get("QN")
-    qn_time = None if qn is None else _parse_qn(qn)
-    flag_text = fields.get("Flag")
+    if qn is not None:
+        _check_qn(qn)
     flag, version = _FLAGS.get(flag_text) or _parse_flag(flag_text)
     pnum = pno = None
-    if flag is not None and flag & 2 or "PNUM" in fields or "PNO" in fields:
-        pnum, pno = _parse_parts(fields.get("PNUM"), fields.get("PNO"))
-    return Packet(text, st, cn, pw, mn, qn, qn_time, flag, version, pnum, pno, {}, {}, {})
+    if flag is not None and flag & 2 or pnum_text is not None or pno_text is not None:
+        pnum, pno = _parse_parts(pnum_text, pno_text)
+    return Packet(text, st, cn, pw, mn, qn, flag, version, pnum, pno, {}, {})
 
 
-def _parse_qn(qn: str) -> datetime:
+def _header_fields(header: str, strict: bool) -> tuple:
+    """QN, ST, CN, PW, MN, Flag, PNUM, PNO as texts (None when absent); ST, CN, PW, MN required."""
+    match = _STANDARD_HEADER.fullmatch(header)
+    if match is not None:  # the standard's order, as almost every device sends it
+        return match.groups()
+    items = header.split(";") if header else []
+    try:
+        fields = dict([item.split("=", 1) for item in items])
+    except ValueError:
+        bad = next(item for item in items if "=" not in item)
+        raise FrameError(Code.BAD_FIELD, f"header item {bad[:40]!r} has no '='") from None
+    if len(fields) != len(items):
+        keys = [item.split("=", 1)[0] for item in items]
+        twice = next(key for i, key in enumerate(keys) if key in keys[:i])
+        raise FrameError(Code.BAD_FIELD, f"header field {twice[:40]!r} appears twice")
+    for key in REQUIRED_FIELDS:
+        if key not in fields:
+            raise FrameError(Code.MISSING_FIELD, f"header field {key} is missing")
+    if strict and not fields.keys() <= HEADER_FIELDS:
+        unknown = next(key for key in fields if key not in HEADER_FIELDS)
+        raise FrameError(Code.BAD_FIELD, f"unknown header field {unknown[:40]!r}")
+    get = fields.get
+    return get("QN"), get("ST"), get("CN"), get("PW"), get("MN"), get("Flag"), get("PNUM"), get("PNO")
+
+
+def _check_qn(qn: str) -> None:
     if len(qn) != 17 or not (qn.isdigit() and qn.isascii()):
         raise FrameError(Code.BAD_FIELD, f"QN={qn[:40]!r} is not 17 digits (YYYYMMDDhhmmsszzz)")
-    second = _china_second(qn[:14])
-    if second is None:
+    if _china_second(qn[:14]) is None:
         raise FrameError(Code.BAD_DATETIME, f"QN={qn} is not a valid date and time")
-    milliseconds = int(qn[14:])
-    return second.replace(microsecond=milliseconds * 1000) if milliseconds else second
 
 
 def _parse_flag(text: str | None) -> tuple[int | None, int]:
@@ -265,60 +304,78 @@ def _parse_parts(pnum_text: str | None, pno_text: str | None) -> tuple[int, int]
     return pnum, pno
 
 
-def _parse_cp(body: str, strict: bool) -> tuple[dict, dict, dict[str, str]]:
-    """``values`` by pollutant, ``params`` and the raw texts of one CP body (between the ``&&``)."""
+def _parse_cp(body: str, strict: bool) -> tuple[dict[str, dict[str, Value]], dict[str, Value]]:
+    """``values`` by pollutant and ``params`` of one CP body (the text between the ``&&``)."""
     if "&" in body:
         raise FrameError(Code.BAD_FIELD, "'&' inside the CP data area")
-    items = body.replace(",", ";").split(";")
-    try:
-        raw = dict([item.split("=") for item in items])
-    except ValueError:
-        items = _checked_items(items, strict)
-        raw = dict([item.split("=") for item in items])
-    if len(raw) != len(items):  # a key given twice: harmless if both say the same (seen in the field)
-        for key, text in (item.split("=") for item in items):
-            if raw[key] != text:
-                raise FrameError(Code.BAD_FIELD, f"CP key {key[:40]!r} appears twice with different values")
+    # Fast path: when the separators alternate "=" and ";"/"," (every item is key=value), split on all
+    # three at once and pair the pieces up. Anything else takes the item-by-item path, which says why.
+    separators = body.encode().translate(None, _NOT_SEPARATORS).replace(b",", b";")
+    if separators == b"=;" * (len(separators) >> 1) + b"=":
+        flat = iter(body.replace(",", ";").replace("=", ";").split(";"))
+        pairs = zip(flat, flat, strict=True)
+        count = (len(separators) + 1) >> 1
+    else:
+        checked = _checked_pairs([item.split("=") for item in body.replace(",", ";").split(";")], strict)
+        pairs, count = checked, len(checked)
     # float() also takes "1_000", " 1" and non-ASCII digits; such a body gets the full check of each number
     careful = "_" in body or " " in body or not body.isascii()
-
     specs = _STRICT_KEYS if strict else _LENIENT_KEYS
     groups: dict[str, dict[str, Value]] = {"": {}}  # "" collects the parameters
-    for key, text in raw.items():
+    code_now, group = None, {}
+    for key, text in pairs:
         code, name, convert = specs.get(key) or _key_spec(key, strict)
         if convert is None:  # a number: the common case, kept inline
             try:
                 value = float(text)
             except ValueError:
                 raise _bad_value(key, text, "is not a number") from None
-            if value - value or careful and not _NUMBER_RE.fullmatch(text):  # value - value: nan for nan/inf
+            if value - value or careful and not _NUMBER_RE.fullmatch(text):  # nan for nan and inf
                 raise _bad_value(key, text, "is not a finite decimal number")
         elif convert is _data_flag:  # the other common case
-            if len(text) != 1 or not (text.isalnum() and text.isascii()):
+            if text not in _DATA_FLAGS:
                 raise _bad_value(key, text, "is not a 1-character data flag")
             value = text
         else:
             value = convert(key, text)
-        group = groups.get(code)
-        if group is None:
-            groups[code] = {name: value}
-        else:
-            group[name] = value
+        if code is not code_now:  # the items of one pollutant usually come together; codes are interned
+            code_now = code
+            group = groups.get(code)
+            if group is None:
+                group = groups[code] = {}
+        group[name] = value
+    if sum(map(len, groups.values())) != count:
+        _check_repeated_keys(body)
     params = groups.pop("")
-    return groups, params, raw
+    return groups, params
 
 
-def _checked_items(items: list[str], strict: bool) -> list[str]:
-    """The items again, without empty ones in lenient mode; raise for an item that is not key=value."""
+def _checked_pairs(pairs: list[list[str]], strict: bool) -> list[list[str]]:
+    """The pairs without empty items (lenient mode); raise for an item that is not key=value."""
     kept = []
-    for item in items:
-        if not item and not strict:
+    for pair in pairs:
+        if pair == [""] and not strict:
             continue
-        if item.count("=") != 1:
+        if len(pair) != 2:
+            item = "=".join(pair)
             problem = "is empty" if not item else "is not key=value"
             raise FrameError(Code.BAD_FIELD, f"CP item {item[:40]!r} {problem}")
-        kept.append(item)
+        kept.append(pair)
     return kept
+
+
+def _check_repeated_keys(body: str) -> None:
+    """A key given twice is harmless if both say the same (seen in the field); refuse two different values."""
+    seen: dict[str, str] = {}
+    for key, text in (item.split("=") for item in body.replace(",", ";").split(";") if item):
+        if seen.setdefault(key, text) != text:
+            raise FrameError(Code.BAD_FIELD, f"CP key {key[:40]!r} appears twice with different values")
+
+
+def cp_items(segment: str) -> dict[str, str]:
+    """Every CP key of a data segment with its value as sent (``{"a34004-Avg": "35.20", …}``)."""
+    body = segment[segment.find("CP=&&") + 5 : -2]
+    return dict(item.split("=", 1) for item in body.replace(",", ";").split(";") if item)
 
 
 def _bad_value(key: str, text: str, problem: str) -> FrameError:
@@ -335,7 +392,7 @@ def _integer(key: str, text: str) -> int:
 
 
 def _data_flag(key: str, text: str) -> str:
-    if len(text) != 1 or not (text.isascii() and text.isalnum()):
+    if text not in _DATA_FLAGS:
         raise _bad_value(key, text, "is not a 1-character data flag")
     return text
 
@@ -414,6 +471,7 @@ def _key_spec(key: str, strict: bool) -> tuple:
     if match is None:
         raise FrameError(Code.BAD_FIELD, f"CP key {key[:40]!r} is not a parameter name or <code>-<suffix>")
     code, suffix = match.groups()
+    code = sys.intern(code)
     time_converter = _cp_time if strict else _cp_time_lenient
     if suffix is None:
         if key in DATETIME_PARAMS:
@@ -497,7 +555,7 @@ def build_data_frame(
     mn: str,
     data_time: datetime,
     values: dict[str, dict[str, Value]],
-    flag: int = 4,
+    flag: int | None = 4,
     qn: str | datetime | None = None,
     params: dict[str, Value] | None = None,
     pnum: int | None = None,
@@ -509,18 +567,20 @@ def build_data_frame(
     ``values`` is ``{"a34004": {"Avg": 35.2, "Flag": "N"}, …}``, written pollutant by pollutant (``;``)
     with the items of one pollutant joined by ``,``. Floats are written with at most ``decimals``
     decimals; give a ``str`` or ``Decimal`` for exact control. ``qn`` may be the 17-digit text or a
-    datetime; ``pnum``/``pno`` make a split part and set Flag bit D.
+    datetime; ``flag=None`` leaves Flag out (a 2005-style packet); ``pnum``/``pno`` make a split part and
+    set Flag bit D. ValueError if the segment comes out over 1024 bytes: split it into parts then.
     """
     header = []
     if qn is not None:
         header.append(f"QN={qn if isinstance(qn, str) else format_china_time(qn, milliseconds=True)}")
-    if pnum is not None:
-        flag |= 2
-    header += [f"ST={st}", f"CN={cn}", f"PW={pw}", f"MN={mn}", f"Flag={flag}"]
+    header += [f"ST={st}", f"CN={cn}", f"PW={pw}", f"MN={mn}"]
+    if flag is not None or pnum is not None:
+        header.append(f"Flag={(flag or 0) | (2 if pnum is not None else 0)}")
     if pnum is not None:
         header += [f"PNUM={pnum}", f"PNO={pno}"]
     cp = [f"DataTime={format_china_time(data_time)}"]
     cp += [f"{key}={_format_value(value, decimals)}" for key, value in (params or {}).items()]
     for code, items in values.items():
-        cp.append(",".join(f"{code}-{suffix}={_format_value(value, decimals)}" for suffix, value in items.items()))
+        if items:
+            cp.append(",".join(f"{code}-{suffix}={_format_value(v, decimals)}" for suffix, v in items.items()))
     return build_frame(";".join(header) + ";CP=&&" + ";".join(cp) + "&&")

@@ -35,8 +35,10 @@ class FrameSplitter:
         self.max_buffered = max_segment + 11  # one frame short of its last byte
         self._buf = bytearray()
         self._stream_offset = 0  # stream offset of _buf[0]
+        self._clean_until = 0  # stream offset up to which the pending frame is known to hold no CR/LF
         self._skipping = False  # after a refused frame, bytes up to the next "##" belong to it
-        self._garbage = 0  # garbage bytes dropped and not yet reported
+        self._garbage = 0  # bytes dropped since the last frame, not yet reported
+        self._garbage_is_junk = False  # False while they are only CR/LF between frames (not worth an error)
         self._garbage_at = 0
         self._garbage_head = bytearray()
         self.frames = 0  # counters for the receiver's status page
@@ -61,14 +63,15 @@ class FrameSplitter:
                 self._drop(buf, pos, end - keep)
                 pos = end - keep
                 break
+            while start + 2 < end and buf[start + 2] == 0x23:  # "###…": the header is the last "##"
+                start += 1
             if start > pos:
                 self._drop(buf, pos, start)
                 pos = start
-            self._report_garbage(out)
-            self._skipping = False
             step = self._frame_at(buf, pos, end)
             if step is None:  # unfinished: wait for more bytes
                 break
+            self._report_garbage(out)  # only now: a "##" that turns out to be "###" adds to the garbage
             consumed, item = step
             out.append(item)
             pos += consumed
@@ -78,17 +81,19 @@ class FrameSplitter:
 
     def finish(self) -> list[FrameError]:
         """The connection closed: report unreported garbage and an unfinished frame, and reset."""
-        out: list[bytes | FrameError] = []
+        out: list[FrameError] = []
         buf = self._buf
-        if buf and buf[:2] == b"##":
+        if buf[:2] == b"##":
+            self._report_garbage(out)
             out.append(self._refuse(Code.TRUNCATED, f"stream ended {len(buf)} bytes into a frame", buf, 0))
+            self.dropped_bytes += len(buf) - 1
         elif buf:
             self._drop(buf, 0, len(buf))
         self._report_garbage(out)
         self._stream_offset += len(buf)
         buf.clear()
         self._skipping = False
-        return out  # type: ignore[return-value]
+        return out
 
     # --- internals -----------------------------------------------------------------------------------
 
@@ -106,21 +111,27 @@ class FrameSplitter:
         total = length + 12
         # A data segment and its CRC never hold CR or LF: one there means the length field is wrong, so
         # refuse now instead of waiting (perhaps forever) for bytes the sender will not send.
+        # Bytes already scanned (for a frame fed in small pieces) are not scanned again.
         body_end = min(end, pos + length + 10)
-        for stray in (buf.find(b"\r", pos + 6, body_end), buf.find(b"\n", pos + 6, body_end)):
+        scan_from = max(pos + 6, self._clean_until - self._stream_offset)
+        for stray in (buf.find(b"\r", scan_from, body_end), buf.find(b"\n", scan_from, body_end)):
             if stray >= 0:
                 message = f"CR/LF {stray - pos} bytes into a frame that claims a {length}-byte data segment"
                 return 1, self._refuse(Code.LENGTH_MISMATCH, message, buf, pos)
+        self._clean_until = self._stream_offset + body_end
         if end - pos < total:
             return None
         if buf[pos + total - 2 : pos + total] != b"\r\n":
             message = f"no CR LF after the {length}-byte data segment and CRC"
             return 1, self._refuse(Code.MISSING_CRLF, message, buf, pos)
         self.frames += 1
+        self._skipping = False
         return total, bytes(buf[pos : pos + total])
 
     def _refuse(self, code: Code, message: str, buf: bytearray, pos: int) -> FrameError:
+        """The error for the frame at ``pos``; its bytes up to the next "##" are then dropped silently."""
         self.refused += 1
+        self.dropped_bytes += 1  # the caller consumes the first byte; _drop counts the rest
         self._skipping = True
         raw = bytes(buf[pos : pos + self.max_buffered + 1])
         return FrameError(code, message, self._stream_offset + pos, raw=raw)
@@ -129,22 +140,26 @@ class FrameSplitter:
         if stop <= start:
             return
         self.dropped_bytes += stop - start
-        if self._skipping or not buf[start:stop].strip(_SEPARATORS):
+        if self._skipping:
             return
         if not self._garbage:
             self._garbage_at = self._stream_offset + start
         self._garbage += stop - start
+        self._garbage_is_junk = self._garbage_is_junk or bool(buf[start:stop].strip(_SEPARATORS))
         room = _RAW_KEPT - len(self._garbage_head)
         if room > 0:
             self._garbage_head += buf[start : start + min(room, stop - start)]
 
     def _report_garbage(self, out: list) -> None:
-        if self._garbage:
+        if not self._garbage:
+            return
+        if self._garbage_is_junk:
             self.refused += 1
             message = f"{self._garbage} bytes before the next '##' dropped"
             out.append(FrameError(Code.GARBAGE, message, self._garbage_at, raw=bytes(self._garbage_head)))
-            self._garbage = 0
-            self._garbage_head.clear()
+        self._garbage = 0
+        self._garbage_is_junk = False
+        self._garbage_head.clear()
 
 
 # --- split messages -----------------------------------------------------------------------------------
@@ -167,9 +182,7 @@ class SplitReassembler:
     held; beyond that the oldest is dropped and reported by the next ``expire``.
     """
 
-    def __init__(
-        self, *, timeout: float = 120.0, max_groups: int = 1000, clock: Callable[[], float] = time.monotonic
-    ):
+    def __init__(self, *, timeout: float = 120.0, max_groups: int = 1000, clock: Callable[[], float] = time.monotonic):
         self.timeout = timeout
         self.max_groups = max_groups
         self.clock = clock
@@ -225,14 +238,12 @@ def merge_parts(parts: list[Packet]) -> Packet:
     """One packet with the CP data of all ``parts`` (in PNO order); ``FrameError`` if two disagree."""
     values: dict[str, dict] = {}
     params: dict = {}
-    cp_raw: dict[str, str] = {}
     for part in parts:
         for code, items in part.values.items():
             _merge_into(values.setdefault(code, {}), items, part, code + "-")
         _merge_into(params, part.params, part, "")
-        cp_raw.update(part.cp_raw)
     first = parts[0]
-    return replace(first, values=values, params=params, cp_raw=cp_raw, pno=None, parts=tuple(parts))
+    return replace(first, values=values, params=params, pno=None, parts=tuple(parts))
 
 
 def _merge_into(target: dict, items: dict, part: Packet, prefix: str) -> None:
