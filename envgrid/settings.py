@@ -30,6 +30,9 @@ env = environ.Env(
     ENVGRID_NOTIFY_WEBHOOK_TOKEN=(str, ""),
     ENVGRID_SITE_URL=(str, ""),
     DEFAULT_FROM_EMAIL=(str, "envgrid@localhost"),
+    HJ212_HOST=(str, "127.0.0.1"),
+    HJ212_PORT=(int, 9212),
+    HJ212_BATCH_SIZE=(int, 500),
 )
 
 DATA_DIR = Path(env.str("ENVGRID_DATA_DIR", default=str(BASE_DIR / "data"))).resolve()
@@ -223,6 +226,11 @@ ENVGRID_MAP = {
     "crs": env("ENVGRID_MAP_TILE_CRS"),
 }
 ENVGRID_WORK_HOURS = env("ENVGRID_WORK_HOURS")
+
+# HJ 212 receiver (``manage.py hj212 serve``): listening address and the most packets stored per transaction.
+HJ212_HOST = env("HJ212_HOST")
+HJ212_PORT = env("HJ212_PORT")
+HJ212_BATCH_SIZE = env("HJ212_BATCH_SIZE")
 
 LOGGING = {
     "version": 1,

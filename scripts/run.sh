@@ -7,6 +7,7 @@ BIN=.venv/bin
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 WEB_WORKERS=${WEB_WORKERS:-2}
+export HJ212_PORT=${HJ212_PORT:-9212}
 
 $BIN/python manage.py migrate --noinput -v0
 $BIN/python manage.py collectstatic --noinput -v0
@@ -25,13 +26,20 @@ pids+=($!)
 $BIN/gunicorn envgrid.wsgi:application --bind "$HOST:$PORT" --workers "$WEB_WORKERS" \
   --worker-class gthread --threads 4 --access-logfile - --log-level warning &
 pids+=($!)
+# HJ 212 receiver; the simulator plays the demo stations in real time (one minute upload per station per minute).
+$BIN/python manage.py hj212 serve --host "$HOST" --port "$HJ212_PORT" >>"${ENVGRID_DATA_DIR:-data}/hj212.log" 2>&1 &
+pids+=($!)
 
 sleep 1
+$BIN/python manage.py hj212 simulate --host "$HOST" --port "$HJ212_PORT" --speed 1 --minutes 0 --episode \
+  >>"${ENVGRID_DATA_DIR:-data}/simulator.log" 2>&1 &
+pids+=($!)
 cat <<BANNER
 
   EnvGrid 环境网格化治理平台 is running.
   Open:  http://$HOST:$PORT/
   API:   http://$HOST:$PORT/api/docs/
+  HJ 212 receiver: $HOST:$HJ212_PORT  (log ${ENVGRID_DATA_DIR:-data}/hj212.log; demo stations simulated live)
   Worker log: ${ENVGRID_DATA_DIR:-data}/worker.log    Stop: Ctrl-C
 
 BANNER

@@ -23,6 +23,9 @@ class CategoryTreeFilter(django_filters.ModelChoiceFilter):
     field_class = CategoryTreeField
 
 
+DATE_INPUT = forms.DateInput({"type": "date"})
+
+
 def visible_grids(request):
     if request is None:
         return Grid.objects.none()
@@ -60,10 +63,16 @@ class CaseFilterSet(django_filters.FilterSet):
         label=_("Lead unit"), queryset=Unit.objects.filter(is_active=True), empty_label=_("All units")
     )
     created_from = django_filters.DateFilter(
-        label=_("Reported from"), field_name="created_at", lookup_expr="date__gte", widget=forms.DateInput({"type": "date"})
+        label=_("Reported from"),
+        field_name="created_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput({"type": "date"}),
     )
     created_to = django_filters.DateFilter(
-        label=_("Reported until"), field_name="created_at", lookup_expr="date__lte", widget=forms.DateInput({"type": "date"})
+        label=_("Reported until"),
+        field_name="created_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput({"type": "date"}),
     )
     overdue = django_filters.BooleanFilter(
         label=_("Overdue"),
@@ -74,6 +83,17 @@ class CaseFilterSet(django_filters.FilterSet):
     class Meta:
         model = Case
         fields = ["queue", "q", "status", "category", "channel", "severity", "street", "grid", "lead_unit"]
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "styled", False):
+            for name, field in form.fields.items():
+                if isinstance(field.widget, forms.Select):
+                    field.widget.attrs.update({"class": "form-select form-select-sm", "aria-label": field.label})
+                    field.widget.attrs["data-testid"] = f"filter-{name}"
+            form.styled = True
+        return form
 
     def filter_queue(self, queryset, name, value):
         filters = selectors.queue_filters(self.request.user)

@@ -205,12 +205,17 @@ def case_for_page(user, pk: int) -> Case:
     decorate([case])
     for event in case.events.all():
         describe_event(event)
+        for attachment in event.attachments.all():
+            _measure(attachment, case)
     return case
 
 
 def user_actions(case: Case, user) -> list[str]:
     """What the user may do on the case now: the transition table's answer plus a co-unit's share."""
     actions = [str(a) for a in available_actions(case, user)]
+    deciding = {CaseAction.EXTEND_APPROVE, CaseAction.EXTEND_REFUSE}
+    if deciding & set(actions) and pending_extension(case) is None:
+        actions = [a for a in actions if a not in deciding]  # nothing to decide
     share = co_assignment(case, user)
     if share is not None:
         actions.append("co_sign" if share.status == AssignmentStatus.DISPATCHED else "co_feedback")
@@ -296,12 +301,14 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 def photo_evidence(case: Case) -> list[CaseAttachment]:
     """The case's attachments, each with how far its EXIF position lies from the case's point."""
-    attachments = list(case.attachments.all())
-    for a in attachments:
-        a.distance_m = None
-        if None not in (a.taken_lon, a.taken_lat, case.lon, case.lat):
-            a.distance_m = round(distance_m(a.taken_lon, a.taken_lat, case.lon, case.lat))
-    return attachments
+    return [_measure(a, case) for a in case.attachments.all()]
+
+
+def _measure(attachment: CaseAttachment, case: Case) -> CaseAttachment:
+    attachment.distance_m = None
+    if None not in (attachment.taken_lon, attachment.taken_lat, case.lon, case.lat):
+        attachment.distance_m = round(distance_m(attachment.taken_lon, attachment.taken_lat, case.lon, case.lat))
+    return attachment
 
 
 def display_point(lon: float, lat: float) -> tuple[float, float]:
@@ -367,7 +374,7 @@ def verification_tasks(user) -> list[Case]:
     for case in decorate(list(cases)):
         if not can_verify(user, case):
             continue
-        photos = [a for a in case.attachments.all() if a.is_image]
+        photos = [_measure(a, case) for a in case.attachments.all() if a.is_image]
         case.report_photos = [a for a in photos if a.event and a.event.action == CaseAction.REPORT]
         case.feedback_photos = [a for a in photos if a.event and a.event.action == CaseAction.FEEDBACK]
         lead = [a for a in case.assignments.all() if a.unit_id == case.lead_unit_id]

@@ -31,6 +31,7 @@ from envgrid.demo.district import (
     generate_district,
 )
 from envgrid.demo.routing import create_demo_routing
+from envgrid.demo.stations import create_demo_stations
 from envgrid.grids.choices import COMMUNITY_LEVELS, STREET_LEVELS, GridKind
 from envgrid.grids.geometry import derived_fields, parse_geometry
 from envgrid.grids.models import Grid, Region
@@ -223,6 +224,7 @@ def demo_load(*, reset: bool = False, seed: int = DEFAULT_SEED, spec: DistrictSp
         users = _create_users(district, units)
         memberships = _create_grids(district, regions, users)
         create_demo_routing(units)
+        create_demo_stations()
         summary = DemoSummary(
             district=district.name,
             seed=district.seed,

@@ -77,6 +77,30 @@ class Command(BaseCommand):
         if refused:
             raise CommandError(f"{refused} of {total} frames refused", returncode=1)
 
+    # --- serve and simulate: thin wrappers over envgrid.monitoring.receiver / simulator ---------------
+
+    def add_serve_arguments(self, parser):
+        from envgrid.monitoring.receiver import add_serve_arguments
+
+        add_serve_arguments(parser)
+
+    def handle_serve(self, **options):
+        """Run the HJ 212 receiver (asyncio TCP server) until SIGTERM/SIGINT."""
+        from envgrid.monitoring.receiver import serve_from_options
+
+        serve_from_options(self.stdout, **options)
+
+    def add_simulate_arguments(self, parser):
+        from envgrid.monitoring.simulator import add_simulate_arguments
+
+        add_simulate_arguments(parser)
+
+    def handle_simulate(self, **options):
+        """Play stations sending CN 2051 minute data (Flag=5) against a receiver, counting unanswered uploads."""
+        from envgrid.monitoring.simulator import simulate_from_options
+
+        simulate_from_options(self.stdout, **options)
+
 
 def _line_results(source: IO[bytes], strict: bool):
     for number, line in enumerate(source, 1):

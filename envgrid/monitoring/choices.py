@@ -1,0 +1,82 @@
+"""Choices of the monitoring app: station kinds, device statuses, HJ 212 data commands and factor columns."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class StationKind(models.TextChoices):
+    """What a station is: a control point (国控/省控), a micro-station (微站) or a pollution source."""
+
+    NATIONAL = "national", _("National control station")
+    PROVINCIAL = "provincial", _("Provincial control station")
+    MICRO = "micro", _("Micro-station")
+    SOURCE = "source", _("Pollution source")
+
+
+class StationStatus(models.TextChoices):
+    """Device status derived from arrival times; ``COLORS`` gives each its badge colour."""
+
+    ONLINE = "online", _("Online")
+    LATE = "late", _("Late")
+    OFFLINE = "offline", _("Offline")
+    FLAGGED = "flagged", _("Flagged")
+
+
+STATUS_COLORS = {
+    StationStatus.ONLINE: "#2e7d32",
+    StationStatus.LATE: "#f9a825",
+    StationStatus.OFFLINE: "#757575",
+    StationStatus.FLAGGED: "#c62828",
+}
+
+
+class ReadingCommand(models.IntegerChoices):
+    """The HJ 212 data uploads stored as readings (CN), with the item each one carries."""
+
+    REALTIME = 2011, _("Real-time data")
+    MINUTE = 2051, _("Minute data")
+    HOUR = 2061, _("Hourly data")
+    DAY = 2031, _("Daily data")
+
+
+# The value suffix read for each command: real-time uploads carry Rtd, period uploads Avg (DOMAIN.md a.4).
+VALUE_SUFFIX = {2011: "Rtd", 2051: "Avg", 2061: "Avg", 2031: "Avg"}
+
+# HJ 212 factor code -> Reading column (DOMAIN.md a.7). Other codes go to Reading.extras.
+FACTOR_COLUMNS = {
+    "a34004": "pm25",
+    "a34002": "pm10",
+    "a21026": "so2",
+    "a21004": "no2",
+    "a21005": "co",
+    "a05024": "o3",
+    "a01001": "temperature",
+    "a01002": "humidity",
+    "a01006": "pressure",
+    "a01007": "wind_speed",
+    "a01008": "wind_direction",
+}
+READING_COLUMNS = tuple(FACTOR_COLUMNS.values())
+
+# Default units of ambient-air factors as stations send them (DOMAIN.md a.7: store per station-factor).
+DEFAULT_FACTOR_UNITS = {
+    "a34004": "ug/m3",
+    "a34002": "ug/m3",
+    "a21026": "ug/m3",
+    "a21004": "ug/m3",
+    "a21005": "mg/m3",
+    "a05024": "ug/m3",
+    "a01001": "degC",
+    "a01002": "%",
+    "a01006": "kPa",
+    "a01007": "m/s",
+    "a01008": "deg",
+}
+
+# Why the ingest refused a parsed frame (beside the parser's FrameErrorCode values).
+UNKNOWN_MN = "unknown_mn"
+BAD_PASSWORD = "bad_password"
+INACTIVE_STATION = "inactive_station"
+NO_DATA_TIME = "no_data_time"
