@@ -32,6 +32,7 @@ def configure(postgres: str | None) -> None:
     os.environ["ENVGRID_DATA_DIR"] = tempfile.mkdtemp(prefix="envgrid-bench-")
     os.environ["DJANGO_SETTINGS_MODULE"] = "envgrid.settings"
     os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     if postgres:
         import psycopg
 
@@ -128,6 +129,7 @@ def main() -> None:
     from envgrid.demo.loader import demo_load
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)
     demo_load()
     rng = random.Random(SEED)
     small, large = (1_000, 10_000) if args.quick else (10_000, 100_000)

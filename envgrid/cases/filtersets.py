@@ -29,7 +29,7 @@ DATE_INPUT = forms.DateInput({"type": "date"})
 def visible_grids(request):
     if request is None:
         return Grid.objects.none()
-    return Grid.objects.visible_to(request.user).order_by("code")
+    return Grid.objects.visible_to(request.user).only("id", "code", "name").order_by("code")
 
 
 def queue_choices():

@@ -300,9 +300,11 @@ def case_report_desk(request):
 @require_GET
 def phone_home(request):
     """The phone start page: report a problem, my reports, my verification tasks, with counts."""
-    counts = selectors.queue_counts(request.user, ["mine", "to_verify"])
-    recent = [selectors.summarise_timeline(c) for c in selectors.decorate(list(selectors.my_reports(request.user)[:3]))]
-    context = {"counts": counts, "recent": recent, "can_report": not request.user.is_read_only}
+    user = request.user
+    verifies = user.role in selectors.GRID_ROLES or is_dispatcher(user, None)
+    counts = selectors.queue_counts(user, ["mine", "to_verify"] if verifies else ["mine"])
+    recent = [selectors.summarise_timeline(c) for c in selectors.decorate(list(selectors.my_reports(user)[:3]))]
+    context = {"counts": counts, "verifies": verifies, "recent": recent, "can_report": not user.is_read_only}
     return render(request, "cases/phone/home.html", context)
 
 
