@@ -143,7 +143,7 @@ def main() -> None:
         "dispatcher queue, overdue tab": (client, reverse("case-queue") + "?tab=overdue"),
         "unit staff queue page": (staff, reverse("case-queue")),
         "API list /api/v1/cases/": (client, "/api/v1/cases/"),
-        "API list, page 50": (client, "/api/v1/cases/?limit=100&offset=5000"),
+        "API list, deep page (offset 900)": (client, "/api/v1/cases/?limit=100&offset=900"),
     }
     results = {}
     backend = "PostgreSQL" if args.postgres else "SQLite"
