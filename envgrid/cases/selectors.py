@@ -86,6 +86,19 @@ def overdue_q(now) -> Q:
     return flagged | Q(due_at__lt=now, status__in=UNIT_STATUSES)
 
 
+def overdue_parts(now) -> list[Q]:
+    """``overdue_q`` as disjoint parts, each one index range: counting them apart and adding up is
+    several times faster than counting the ``OR`` (which visits every open case)."""
+    running = [s for s in CaseStatus.values if s not in OPEN_EXCLUDED]
+    unit = sorted(UNIT_STATUSES)
+    flagged = Q(is_overdue__in=[True])  # "IN (1)": SQLite uses the index; a bare boolean column it would not
+    return [
+        Q(status__in=unit, due_at__lt=now),
+        flagged & Q(status__in=[s for s in running if s not in UNIT_STATUSES]),
+        flagged & Q(status__in=unit) & ~Q(due_at__lt=now),
+    ]
+
+
 def _co_share(units: set[int], *conditions: Q, **filters) -> Q:
     """The case has a co-unit share of one of ``units`` matching the conditions. An ``IN`` list, not a
     correlated ``EXISTS``: SQLite would answer that per case through the unit index (minutes at 100k)."""
@@ -131,7 +144,11 @@ def queue_counts(user, keys: list[str] | None = None) -> dict[str, int]:
     filters = queue_filters(user)
     visible = Case.objects.visible_to(user)
     if user.is_district_wide:
-        return {k: visible.filter(filters[k]).count() for k in keys}
+        now = timezone.now()
+        counts = {k: visible.filter(filters[k]).count() for k in keys if k != "overdue"}
+        if "overdue" in keys:
+            counts["overdue"] = sum(visible.filter(part).count() for part in overdue_parts(now))
+        return {k: counts[k] for k in keys}
     totals = visible.aggregate(**{k: Count("pk", filter=filters[k]) for k in keys})
     return {k: totals[k] or 0 for k in keys}
 

@@ -173,7 +173,7 @@ def test_queue_page_queries_do_not_grow_with_the_cases_on_it(make_case, users, l
     many = (queries(client, queue="all"), queries(dispatcher, queue="all"))
 
     assert many == few
-    assert max(many) <= 20  # the dispatcher: 8 queue counts, one page, the filter choices, session
+    assert max(many) <= 22  # the dispatcher: 10 queue counts, one page, the filter choices, session
 
 
 def test_case_page_queries_do_not_grow_with_the_timeline(make_case, users, login, django_assert_max_num_queries):
@@ -606,3 +606,26 @@ def test_grid_people_get_a_nav_item_to_the_phone_pages(users, login):
         items = login(users[username]).get(reverse("home")).context["nav_items"]
         assert any(item["url"] == phone for item in items) is expected, username
         assert any(item["url"] == reverse("case-queue") for item in items), username
+
+
+def test_overdue_parts_count_the_same_cases_as_the_overdue_filter(make_case, users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from envgrid.cases import selectors
+
+    now = timezone.now()
+    past, future = now - timedelta(hours=1), now + timedelta(days=1)
+    cases = [dispatched(make_case(), users) for _ in range(4)] + [make_case(), make_case()]
+    Case.objects.filter(pk=cases[0].pk).update(due_at=past)  # late, not yet flagged
+    Case.objects.filter(pk=cases[1].pk).update(due_at=past, is_overdue=True)  # late and flagged
+    Case.objects.filter(pk=cases[2].pk).update(due_at=future, is_overdue=True)  # flagged, then extended
+    Case.objects.filter(pk=cases[4].pk).update(is_overdue=True, status=CaseStatus.FED_BACK)  # fed back late
+    Case.objects.filter(pk=cases[5].pk).update(is_overdue=True, status=CaseStatus.CLOSED)  # finished
+
+    by_filter = set(Case.objects.filter(selectors.overdue_q(now)).values_list("pk", flat=True))
+    parts = [set(Case.objects.filter(p).values_list("pk", flat=True)) for p in selectors.overdue_parts(now)]
+
+    assert by_filter == {cases[0].pk, cases[1].pk, cases[2].pk, cases[4].pk}
+    assert set().union(*parts) == by_filter and sum(map(len, parts)) == len(by_filter)
