@@ -140,7 +140,7 @@ def main() -> None:
     staff.force_login(User.objects.get(username="unit_staff"))
     urls = {
         "dispatcher queue page": (client, reverse("case-queue")),
-        "dispatcher queue, overdue tab": (client, reverse("case-queue") + "?tab=overdue"),
+        "dispatcher queue, overdue tab": (client, reverse("case-queue") + "?queue=overdue"),
         "unit staff queue page": (staff, reverse("case-queue")),
         "API list /api/v1/cases/": (client, "/api/v1/cases/"),
         "API list, deep page (offset 900)": (client, "/api/v1/cases/?limit=100&offset=900"),

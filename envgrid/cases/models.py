@@ -167,6 +167,7 @@ class Case(models.Model):
             models.Index(fields=["status", "-created_at"], name="cases_status_created"),
             models.Index(fields=["lead_unit", "status"], name="cases_unit_status"),
             models.Index(fields=["category", "status", "created_at"], name="cases_cat_status_created"),
+            models.Index(fields=["status", "due_at"], name="cases_status_due"),
         ]
 
     def __str__(self) -> str:
