@@ -240,9 +240,6 @@ def case_for_page(user, pk: int) -> Case:
 def user_actions(case: Case, user) -> list[str]:
     """What the user may do on the case now: the transition table's answer plus a co-unit's share."""
     actions = [str(a) for a in available_actions(case, user)]
-    deciding = {CaseAction.EXTEND_APPROVE, CaseAction.EXTEND_REFUSE}
-    if deciding & set(actions) and pending_extension(case) is None:
-        actions = [a for a in actions if a not in deciding]  # nothing to decide
     share = co_assignment(case, user)
     if share is not None:
         actions.append("co_sign" if share.status == AssignmentStatus.DISPATCHED else "co_feedback")

@@ -500,6 +500,8 @@ def case_extend_request(*, case: Case, actor: User, until: dt.datetime, note: st
 def case_extend_decide(*, request: ExtensionRequest, actor: User, approve: bool, note: str = "") -> ExtensionRequest:
     """Approve or refuse an extension request; approval moves the deadline."""
     case = request.assignment.case
+    if not ExtensionRequest.objects.filter(pk=request.pk, status=ExtensionStatus.PENDING).exists():
+        raise CaseConflict(CaseErrorCode.CONFLICT, _("This extension request was already decided."))
 
     def apply(c: Case):
         r = ExtensionRequest.objects.select_for_update().get(pk=request.pk)

@@ -39,6 +39,15 @@ def can_verify(user, case) -> bool:
     return grid.head_id == user.pk or grid.members.filter(pk=user.pk).exists()
 
 
+def can_decide_extension(user, case) -> bool:
+    """The dispatcher decides an extension, and only while a request waits for a decision."""
+    from envgrid.cases.choices import ExtensionStatus
+    from envgrid.cases.models import ExtensionRequest
+
+    pending = ExtensionRequest.objects.filter(assignment__case_id=case.pk, status=ExtensionStatus.PENDING)
+    return is_dispatcher(user, case) and pending.exists()
+
+
 def anyone_with_access(user, case) -> bool:
     return user.is_active and not user.is_read_only
 
@@ -79,8 +88,8 @@ TRANSITIONS: dict[str, Transition] = {
 #: Actions that leave the status where it is but are recorded on the timeline.
 SIDE_ACTIONS = {
     A.EXTEND_REQUEST: (frozenset({S.DISPATCHED, S.SIGNED, S.IN_PROGRESS}), is_lead_unit_member),
-    A.EXTEND_APPROVE: (frozenset({S.DISPATCHED, S.SIGNED, S.IN_PROGRESS}), is_dispatcher),
-    A.EXTEND_REFUSE: (frozenset({S.DISPATCHED, S.SIGNED, S.IN_PROGRESS}), is_dispatcher),
+    A.EXTEND_APPROVE: (frozenset({S.DISPATCHED, S.SIGNED, S.IN_PROGRESS}), can_decide_extension),
+    A.EXTEND_REFUSE: (frozenset({S.DISPATCHED, S.SIGNED, S.IN_PROGRESS}), can_decide_extension),
     A.URGE: (frozenset({S.DISPATCHED, S.SIGNED, S.IN_PROGRESS}), is_dispatcher),
     A.COMMENT: (frozenset(S.values), anyone_with_access),
 }

@@ -247,3 +247,14 @@ def test_refused_attachment_leaves_no_case_behind(people, industrial, member_gri
     assert caught.value.code == CaseErrorCode.ATTACHMENT_REFUSED
     assert "virus.exe" in caught.value.message
     assert Case.objects.count() == before
+
+
+def test_extension_decisions_are_offered_only_while_a_request_waits(reported, people):
+    from envgrid.cases.transitions import available_actions
+
+    case = dispatched_case(reported, people)
+    assert "extend_approve" not in available_actions(case, people["dispatcher"])
+    services.case_extend_request(
+        case=case, actor=people["unit_lead"], until=case.due_at + dt.timedelta(days=1), note="需要检测"
+    )
+    assert {"extend_approve", "extend_refuse"} <= set(available_actions(case, people["dispatcher"]))
