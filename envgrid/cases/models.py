@@ -16,6 +16,7 @@ from envgrid.cases.choices import (
     Severity,
 )
 from envgrid.cases.querysets import CaseQuerySet
+from envgrid.core.models import EvidenceFile
 
 
 class CaseCategory(models.Model):
@@ -256,7 +257,7 @@ def attachment_path(instance: "CaseAttachment", filename: str) -> str:
     return f"cases/{now:%Y/%m}/{instance.case_id}/{filename}"
 
 
-class CaseAttachment(models.Model):
+class CaseAttachment(EvidenceFile):
     """A photo or document attached to a case as evidence, with the photo's own EXIF time and GPS
     position kept apart from the upload time."""
 
@@ -267,26 +268,11 @@ class CaseAttachment(models.Model):
     )  # fmt: skip
     file = models.FileField(_("file"), upload_to=attachment_path)
     thumbnail = models.FileField(_("thumbnail"), upload_to=attachment_path, blank=True)
-    original_name = models.CharField(_("original name"), max_length=200)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    is_image = models.BooleanField(_("image"), default=False)
-    taken_at = models.DateTimeField(_("taken at (EXIF)"), null=True, blank=True)
-    taken_lon = models.FloatField(_("EXIF longitude"), null=True, blank=True)
-    taken_lat = models.FloatField(_("EXIF latitude"), null=True, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )  # fmt: skip
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class ExtensionRequest(models.Model):

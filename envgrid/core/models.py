@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from envgrid.core.choices import DISTRICT_WIDE_ROLES, READ_ONLY_ROLES, Role, UnitKind
@@ -112,3 +113,27 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class EvidenceFile(models.Model):
+    """What every evidence file keeps besides the file itself: its name, type and size, and for a
+    photo the camera's own time and GPS position (EXIF), apart from the upload time."""
+
+    original_name = models.CharField(_("original name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    is_image = models.BooleanField(_("image"), default=False)
+    taken_at = models.DateTimeField(_("taken at (EXIF)"), null=True, blank=True)
+    taken_lon = models.FloatField(_("EXIF longitude"), null=True, blank=True)
+    taken_lat = models.FloatField(_("EXIF latitude"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name

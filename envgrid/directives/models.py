@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from envgrid.core.models import EvidenceFile
 from envgrid.directives.choices import (
     ACTING_ROLES,
     MANAGING_ROLES,
@@ -216,7 +217,7 @@ def attachment_path(instance: "DirectiveAttachment", filename: str) -> str:
     return f"directives/{timezone.now():%Y/%m}/{instance.directive_id}/{filename}"
 
 
-class DirectiveAttachment(models.Model):
+class DirectiveAttachment(EvidenceFile):
     """A file that goes with a directive (the notice itself, a checklist) or with one unit's feedback
     (photos of the night check, a signed report): images, PDF and Office documents only."""
 
@@ -229,23 +230,8 @@ class DirectiveAttachment(models.Model):
     )  # fmt: skip
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
     thumbnail = models.FileField(_("thumbnail"), upload_to=attachment_path, blank=True, max_length=255)
-    original_name = models.CharField(_("original name"), max_length=200)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    is_image = models.BooleanField(_("image"), default=False)
-    taken_at = models.DateTimeField(_("taken at (EXIF)"), null=True, blank=True)
-    taken_lon = models.FloatField(_("EXIF longitude"), null=True, blank=True)
-    taken_lat = models.FloatField(_("EXIF latitude"), null=True, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )  # fmt: skip
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("directive attachment")
         verbose_name_plural = _("directive attachments")
         ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
