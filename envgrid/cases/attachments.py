@@ -92,20 +92,16 @@ def check_files(files: Sequence) -> list[dict]:
     return checked
 
 
-def attach_files(*, case, event, files: Sequence, uploaded_by) -> list:
-    """Store checked files as the case's attachments on ``event``."""
-    from envgrid.cases.models import CaseAttachment
-
+def store_checked(checked: Sequence[dict], *, new, uploaded_by) -> list:
+    """Store files passed by ``check_files`` as evidence rows made by ``new(**common_fields)``
+    (a case's or a directive's attachment), each photo with its EXIF evidence and a thumbnail."""
     stored = []
-    for item in check_files(files):
+    for item in checked:
         image = item["image"]
-        attachment = CaseAttachment(
-            case=case,
-            event=event,
+        guessed = mimetypes.guess_type(item["name"])[0] or "application/octet-stream"
+        attachment = new(
             original_name=item["name"][:200],
-            content_type=IMAGE_TYPES[image.format]
-            if image
-            else (mimetypes.guess_type(item["name"])[0] or "application/octet-stream"),
+            content_type=IMAGE_TYPES[image.format] if image else guessed,
             size=len(item["data"]),
             is_image=image is not None,
             uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None,
@@ -113,9 +109,16 @@ def attach_files(*, case, event, files: Sequence, uploaded_by) -> list:
         )
         attachment.file.save(item["name"], ContentFile(item["data"]), save=False)
         if image is not None:
-            attachment.thumbnail.save(
-                f"thumb_{PurePath(item['name']).stem}.jpg", ContentFile(_thumbnail(image)), save=False
-            )
+            thumb_name = f"thumb_{PurePath(item['name']).stem}.jpg"
+            attachment.thumbnail.save(thumb_name, ContentFile(_thumbnail(image)), save=False)
         attachment.save()
         stored.append(attachment)
     return stored
+
+
+def attach_files(*, case, event, files: Sequence, uploaded_by) -> list:
+    """Store checked files as the case's attachments on ``event``."""
+    from envgrid.cases.models import CaseAttachment
+
+    checked = check_files(files)
+    return store_checked(checked, new=lambda **f: CaseAttachment(case=case, event=event, **f), uploaded_by=uploaded_by)
