@@ -8,4 +8,9 @@ urlpatterns = [
     path("", include("envgrid.notifications.api.urls")),
     path("", include("envgrid.cases.api.urls")),
     path("", include("envgrid.directives.api.urls")),
+    path("", include("envgrid.sources.api.urls")),
+    path("", include("envgrid.patrols.api.urls")),
+    path("", include("envgrid.monitoring.api.urls")),
+    path("", include("envgrid.alerts.api.urls")),
+    path("", include("envgrid.emergency.api.urls")),
 ]

@@ -74,9 +74,13 @@ INSTALLED_APPS = [
     "envgrid.core",
     "envgrid.notifications",
     "envgrid.grids",
+    "envgrid.sources",
     "envgrid.cases",
     "envgrid.directives",
+    "envgrid.patrols",
     "envgrid.monitoring",
+    "envgrid.alerts",
+    "envgrid.emergency",
     "envgrid.demo",
 ]
 

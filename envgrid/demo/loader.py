@@ -19,6 +19,7 @@ from django.db.models import ProtectedError, Q, RestrictedError
 
 from envgrid.cases.models import RoutingRule
 from envgrid.core.errors import DomainError
+from envgrid.core.hooks import hooks
 from envgrid.core.models import Unit, User
 from envgrid.core.services import audit_record
 from envgrid.demo.accounts import DEMO_PASSWORD, DEMO_USERNAMES
@@ -106,6 +107,9 @@ def _delete_earlier_demo(district: DemoDistrict) -> None:
             "The database holds regions or units that are not demo data; reset refuses to delete them.",
         )
     try:
+        for part in reversed(hooks.demo):
+            if part.reset is not None:
+                part.reset()
         RoutingRule.objects.all().delete()
         Grid.objects.all().delete()
         for levels in (COMMUNITY_LEVELS, STREET_LEVELS):
@@ -225,6 +229,8 @@ def demo_load(*, reset: bool = False, seed: int = DEFAULT_SEED, spec: DistrictSp
         memberships = _create_grids(district, regions, users)
         create_demo_routing(units)
         create_demo_stations()
+        for part in hooks.demo:
+            part.load()
         summary = DemoSummary(
             district=district.name,
             seed=district.seed,

@@ -34,6 +34,7 @@ from envgrid.monitoring.choices import (
 )
 from envgrid.monitoring.hj212.packet import Packet
 from envgrid.monitoring.models import ReceiverStat, RejectedFrame, Station
+from envgrid.monitoring.signals import readings_stored
 
 RAW_KEPT = 200  # bytes of a refused frame kept (escaped) for the operator
 NORMAL_FLAG = "N"
@@ -178,6 +179,9 @@ def readings_store(
             inserted = _insert_readings(rows)
             result.stored = inserted
             result.duplicates = len(rows) - inserted
+            if readings_stored.has_listeners():
+                keys = [(row[0], row[1], row[2]) for row in rows]
+                transaction.on_commit(lambda: readings_stored.send(sender=Station, readings=keys))
         _mark_seen(seen, now)
         if result.rejects:
             frames_reject(result.rejects)

@@ -1,0 +1,1 @@
+"""Monitoring alert rules and alerts that open cases in the closed loop."""
