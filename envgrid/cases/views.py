@@ -24,6 +24,7 @@ from envgrid.cases.forms import ACTION_FORMS, CaseReportForm, PhoneReportForm, V
 from envgrid.cases.models import Case, CaseAttachment
 from envgrid.cases.routing import possible_duplicates
 from envgrid.cases.transitions import is_dispatcher
+from envgrid.core.hooks import case_panels_for
 
 PAGE_SIZE = 50
 PHONE_PAGE_SIZE = 20
@@ -167,6 +168,7 @@ def _panel_context(request, pk: int, *, flash: str = "") -> dict:
         "duplicates": duplicates,
         "show_duplicates": show_duplicates,
         "flash": flash,
+        "extra_panels": case_panels_for(case, user),
     }
 
 

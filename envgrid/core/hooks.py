@@ -40,11 +40,22 @@ class DemoPart:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class CasePanel:
+    """A card on the case page contributed by a higher app: ``render(case, user)`` returns the card's HTML
+    body (safe) or None to show nothing for this case."""
+
+    title: str
+    render: Callable[[object, object], str | None]
+    order: int = 100
+
+
 @dataclass
 class Hooks:
     nav: list[NavItem] = field(default_factory=list)
     home: list[Callable] = field(default_factory=list)
     demo: list[DemoPart] = field(default_factory=list)
+    case_panels: list[CasePanel] = field(default_factory=list)
 
 
 hooks = Hooks()
@@ -67,3 +78,20 @@ def register_demo(part: DemoPart) -> None:
     if all(p.name != part.name for p in hooks.demo):
         hooks.demo.append(part)
         hooks.demo.sort(key=lambda p: p.order)
+
+
+def register_case_panel(panel: CasePanel) -> None:
+    """Add a card to the case page (see ``CasePanel``): e.g. the sensor readings behind an alert's case."""
+    if panel not in hooks.case_panels:
+        hooks.case_panels.append(panel)
+        hooks.case_panels.sort(key=lambda p: p.order)
+
+
+def case_panels_for(case, user) -> list[tuple[str, str]]:
+    """(title, html) of every contributed card that has something to show for this case."""
+    cards = []
+    for panel in hooks.case_panels:
+        html = panel.render(case, user)
+        if html:
+            cards.append((str(panel.title), html))
+    return cards
