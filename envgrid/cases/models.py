@@ -138,6 +138,11 @@ class Case(models.Model):
         "cases.Open311Partner", verbose_name=_("partner system"), null=True, blank=True, on_delete=models.SET_NULL
     )
 
+    supervised_object = models.ForeignKey(
+        "sources.SupervisedObject", verbose_name=_("related supervised object"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="cases",
+    )  # fmt: skip
+
     lead_unit = models.ForeignKey(
         "core.Unit", verbose_name=_("lead unit"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="led_cases",

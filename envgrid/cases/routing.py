@@ -23,8 +23,28 @@ def _category_chain(case: Case) -> list[int | None]:
 
 
 def route_case(case: Case) -> tuple[Unit | None, list[Unit]]:
-    """The lead unit and co-units for a case by the routing table: the most specific category wins,
-    then the most specific place (grid, community, street, whole district)."""
+    """The lead unit and co-units for a case. Responsibility first: when the case concerns a supervised
+    object with a current 分包 owner, that owner's unit leads (the table's co-units still help). Otherwise
+    the routing table: the most specific category wins, then the most specific place (grid, community,
+    street, whole district)."""
+    table_lead, table_co_units = route_by_table(case)
+    owner = _current_owner_unit(case)
+    if owner is None:
+        return table_lead, table_co_units
+    return owner, [unit for unit in table_co_units if unit.pk != owner.pk]
+
+
+def _current_owner_unit(case: Case) -> Unit | None:
+    from envgrid.sources.selectors import responsible_on
+
+    if case.supervised_object_id is None:
+        return None
+    responsibility = responsible_on(case.supervised_object, timezone.localdate())
+    return responsibility.unit if responsibility is not None else None
+
+
+def route_by_table(case: Case) -> tuple[Unit | None, list[Unit]]:
+    """The lead unit and co-units for a case by the routing table alone."""
     chain = _category_chain(case)
     places: list[tuple[str, int | None]] = [("grid", case.grid_id)]
     if case.grid_id:
