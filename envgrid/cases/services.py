@@ -27,7 +27,7 @@ from envgrid.cases.choices import (
 )
 from envgrid.cases.errors import CaseConflict, CaseError, CaseErrorCode, CasePermissionDenied
 from envgrid.cases.models import Case, CaseAssignment, CaseCategory, CaseEvent, ExtensionRequest
-from envgrid.cases.transitions import SIDE_ACTIONS, TRANSITIONS
+from envgrid.cases.transitions import SIDE_ACTIONS, TRANSITIONS, may_take
 from envgrid.core.choices import Role
 from envgrid.core.models import Unit, User
 from envgrid.grids.lookup import grid_for_point
@@ -127,6 +127,26 @@ def case_report(
     return case
 
 
+@transaction.atomic
+def case_report_routed(
+    *, title: str, category: CaseCategory, description: str = "", channel: str = Channel.SENSOR,
+    severity: str = Severity.NORMAL, lon: float | None = None, lat: float | None = None, address: str = "",
+    grid=None, lead_unit: Unit | None = None, reporter_name: str = "", external_id: str = "",
+) -> Case:  # fmt: skip
+    """File a clue found by a machine (a sensor alert) and let the system accept and dispatch it at once
+    (系统自动受理、派遣): to ``lead_unit``, or by the routing table (category × grid), with the category's
+    normal deadline. With no routing rule the case stays accepted, for the dispatcher to choose the unit."""
+    case = case_report(
+        reporter=None, title=title, category=category, description=description, channel=channel,
+        severity=severity, lon=lon, lat=lat, address=address, grid=grid, reporter_name=reporter_name,
+        external_id=external_id,
+    )  # fmt: skip
+    case_accept(case=case, actor=None)
+    if lead_unit is None and routing.route_case(case)[0] is None:
+        return case
+    return case_dispatch(case=case, actor=None, lead_unit=lead_unit)
+
+
 # --- the one transition function ----------------------------------------------------------------
 
 
@@ -135,7 +155,7 @@ def case_transition(
     case: Case,
     action: str,
     *,
-    actor: User,
+    actor: User | None,
     note: str = "",
     expected_version: int | None = None,
     apply: Callable[[Case], dict | None] | None = None,
@@ -143,6 +163,7 @@ def case_transition(
 ) -> Case:
     """Move a case by one action of the transition table: lock the row, check the state, the actor's
     right and the reason, apply the action's own changes, save, and write the timeline event.
+    ``actor`` None is the system, which may only take ``transitions.SYSTEM_ACTIONS``.
 
     Raises ``CaseConflict`` (409) when the case changed under the caller — another user acted first —
     and ``CasePermissionDenied`` when the actor may not take this action on this case.
@@ -161,7 +182,7 @@ def case_transition(
             _("Case %(number)s is %(status)s: “%(action)s” is not possible now.")
             % {"number": locked.number, "status": locked.get_status_display(), "action": CaseAction(action).label},
         )
-    if not rule.allowed(actor, locked):
+    if not may_take(action, rule.allowed, actor, locked):
         raise CasePermissionDenied(_("You may not %(action)s this case.") % {"action": CaseAction(action).label})
     if rule.needs_reason and not note.strip():
         raise CaseError(
@@ -181,7 +202,7 @@ def case_transition(
 # --- actions -------------------------------------------------------------------------------------
 
 
-def case_accept(*, case: Case, actor: User, note: str = "", expected_version: int | None = None) -> Case:
+def case_accept(*, case: Case, actor: User | None, note: str = "", expected_version: int | None = None) -> Case:
     """Accept (受理) a reported case; its grid comes from the location."""
 
     def apply(c: Case):
@@ -254,7 +275,7 @@ def _notify_dispatch(case: Case, verb: str) -> None:
 
 
 def case_dispatch(
-    *, case: Case, actor: User, lead_unit: Unit | None = None, co_units: Sequence[Unit] = (),
+    *, case: Case, actor: User | None, lead_unit: Unit | None = None, co_units: Sequence[Unit] = (),
     due_at: dt.datetime | None = None, note: str = "", expected_version: int | None = None,
 ) -> Case:  # fmt: skip
     """Dispatch (派遣) to the lead unit from the routing table, or the dispatcher's choice, with a
@@ -432,7 +453,7 @@ def case_resume(*, case: Case, actor: User, note: str = "", expected_version: in
 
 @transaction.atomic
 def _side_action(
-    case: Case, action: str, *, actor: User, note: str = "", apply: Callable[[Case], dict | None] | None = None,
+    case: Case, action: str, *, actor: User | None, note: str = "", apply: Callable[[Case], dict | None] | None = None,
     bump: bool = True, files: Sequence = (),
 ) -> Case:  # fmt: skip
     sources, allowed = SIDE_ACTIONS[action]
@@ -443,7 +464,7 @@ def _side_action(
             _("Case %(number)s is %(status)s: “%(action)s” is not possible now.")
             % {"number": locked.number, "status": locked.get_status_display(), "action": CaseAction(action).label},
         )
-    if not allowed(actor, locked):
+    if not may_take(action, allowed, actor, locked):
         raise CasePermissionDenied(_("You may not %(action)s this case.") % {"action": CaseAction(action).label})
     data = (apply(locked) if apply else None) or {}
     if bump:
@@ -455,8 +476,8 @@ def _side_action(
     return locked
 
 
-def case_comment(*, case: Case, actor: User, note: str, files: Sequence = ()) -> Case:
-    """Add a note (and evidence) to the timeline without changing the case."""
+def case_comment(*, case: Case, actor: User | None, note: str, files: Sequence = ()) -> Case:
+    """Add a note (and evidence) to the timeline without changing the case (``actor`` None: the system)."""
     if not note.strip() and not files:
         raise CaseError(CaseErrorCode.REASON_REQUIRED, _("Write a note or attach a file."))
     return _side_action(case, CaseAction.COMMENT, actor=actor, note=note, files=files, bump=False)

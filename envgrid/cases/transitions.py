@@ -95,6 +95,18 @@ SIDE_ACTIONS = {
 }
 
 
+#: What the system itself may do (actor None, shown as “系统” on the timeline): accept and route a clue found by a
+#: machine, such as a sensor alert, by the routing table, and note on its case.
+SYSTEM_ACTIONS = frozenset({A.ACCEPT, A.DISPATCH, A.COMMENT})
+
+
+def may_take(action: str, allowed: Callable, user, case) -> bool:
+    """Whether ``user`` may take ``action`` on ``case``; ``user`` None is the system (``SYSTEM_ACTIONS`` only)."""
+    if user is None:
+        return action in SYSTEM_ACTIONS
+    return allowed(user, case)
+
+
 def available_actions(case, user) -> list[str]:
     """The actions ``user`` may take on ``case`` now, in table order (for buttons and the API)."""
     actions = [t.action for t in TRANSITIONS.values() if case.status in t.sources and t.allowed(user, case)]
