@@ -1,13 +1,70 @@
-"""Reads of the monitoring app."""
+"""Reads of the monitoring app: which stations a user may see, their status and latest AQI, chart series and
+the receiver's state.
+
+Station scope (the same for web pages, the API and exports):
+
+- district-wide roles (admin, dispatcher, leader, task-force lead): every station;
+- everyone else (grid heads and members, river chiefs, unit staff): the control stations (国控/省控 — the
+  district's published figures) plus the stations standing in the grids they may see
+  (``Grid.objects.visible_to(user)``).
+
+A station's password is shown to administrators only (``can_see_station_password``).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
-from envgrid.monitoring.choices import StationStatus
-from envgrid.monitoring.models import Reading, Station
+from envgrid.core.choices import Role
+from envgrid.grids.models import Grid
+from envgrid.monitoring.choices import READING_COLUMNS, ReadingCommand, StationKind, StationStatus
+from envgrid.monitoring.models import Reading, ReceiverStat, RejectedFrame, Station
+from envgrid.monitoring.standards_data import LEVELS_2012
+
+CONTROL_KINDS = (StationKind.NATIONAL, StationKind.PROVINCIAL)
+POLLUTANT_COLUMNS = ("pm25", "pm10", "so2", "no2", "co", "o3")
+WEATHER_COLUMNS = tuple(c for c in READING_COLUMNS if c not in POLLUTANT_COLUMNS)
+SERIES_INTERVALS = ("minute", "hour", "day")
+MAX_SERIES_SPAN = {"minute": timedelta(days=7), "hour": timedelta(days=93), "day": timedelta(days=3 * 366)}
+RAW_COMMANDS = (ReadingCommand.MINUTE, ReadingCommand.REALTIME)
+
+
+def stations_visible_to(user) -> QuerySet[Station]:
+    """The stations the user may see (see the module docstring)."""
+    if not user.is_authenticated or not user.is_active:
+        return Station.objects.none()
+    if user.is_district_wide:
+        return Station.objects.all()
+    grids = Grid.objects.visible_to(user).values("pk")
+    return Station.objects.filter(Q(kind__in=CONTROL_KINDS) | Q(grid__in=grids))
+
+
+def can_see_station_password(user) -> bool:
+    """Only administrators see HJ 212 passwords (devices are configured with them)."""
+    return user.is_active and (user.is_superuser or user.role == Role.ADMIN)
+
+
+def can_watch_receiver(user) -> bool:
+    """Administrators and dispatchers watch the HJ 212 receiver and upload readings."""
+    return user.is_active and (user.is_superuser or user.role in (Role.ADMIN, Role.DISPATCHER))
+
+
+def can_import_readings(user) -> bool:
+    """Administrators and dispatchers upload readings; a data-feed account (a device or another system) posts
+    them to the API when it holds the ``monitoring.add_reading`` permission."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return can_watch_receiver(user) or user.has_perm("monitoring.add_reading")
+
+
+def station_for_page(user, pk: int) -> Station:
+    """One station in the user's scope (``Station.DoesNotExist`` otherwise)."""
+    return stations_visible_to(user).select_related("grid", "grid__street", "grid__community").get(pk=pk)
 
 
 def station_statuses(*, now: datetime | None = None) -> dict[int, StationStatus]:
@@ -23,3 +80,142 @@ def station_credentials() -> dict[str, Station]:
 def readings_for_station(*, station: Station, start: datetime, end: datetime, cn: int) -> QuerySet[Reading]:
     """A station's readings of one command between two times, oldest first."""
     return Reading.objects.filter(station=station, cn=cn, data_time__gte=start, data_time__lt=end).order_by("data_time")
+
+
+# --- latest AQI ----------------------------------------------------------------------------------------
+
+
+def latest_aqi_by_station(station_ids: list[int] | None = None) -> dict[int, dict]:
+    """The latest hourly AQI (实时报) per station from the rollups: aqi, level, category, color,
+    primary_pollutants, data_time. Empty while the rollups are not installed."""
+    try:
+        from envgrid.monitoring.rollups import latest_aqi
+    except ImportError:  # the rollups module is another part of the app; pages work without it
+        return {}
+    if station_ids is not None and not station_ids:
+        return {}
+    return latest_aqi(station_ids=station_ids)
+
+
+def aqi_legend() -> list[dict]:
+    """The AQI bands (HJ 633 Table 2, Appendix A colours) for map legends."""
+    legend, lower = [], 0
+    for band in LEVELS_2012:
+        label = f"{lower}–{band.upper}" if band.upper is not None else f">{lower - 1}"
+        legend.append({"range": label, "level": band.level, "category": band.category, "color": band.color_hex})
+        lower = (band.upper or 0) + 1
+    return legend
+
+
+@dataclass
+class StationRow:
+    """A station with what the list and the map show beside it."""
+
+    station: Station
+    status: StationStatus
+    aqi: dict | None
+
+
+def station_rows(stations: list[Station], *, now: datetime | None = None) -> list[StationRow]:
+    """Status and latest AQI for a page of stations (one query for the AQI, none per station)."""
+    now = now or timezone.now()
+    latest = latest_aqi_by_station([s.pk for s in stations])
+    return [StationRow(s, s.status(now), latest.get(s.pk)) for s in stations]
+
+
+def status_filter(queryset: QuerySet[Station], status: str, *, now: datetime | None = None) -> QuerySet[Station]:
+    """Stations of one derived status, as a database filter (the same thresholds as ``Station.status``)."""
+    from envgrid.monitoring.models import LATE_AFTER_INTERVALS, OFFLINE_AFTER_INTERVALS
+
+    now = now or timezone.now()
+    if status not in StationStatus.values:
+        return queryset
+    # interval_minutes varies per station; the distinct values are few, so one OR-term per value.
+    intervals = set(queryset.values_list("interval_minutes", flat=True).distinct())
+    online_q, late_q = Q(pk__in=[]), Q(pk__in=[])
+    for minutes in intervals:
+        step = timedelta(minutes=max(minutes, 1))
+        late_since, offline_since = now - step * LATE_AFTER_INTERVALS, now - step * OFFLINE_AFTER_INTERVALS
+        online_q |= Q(interval_minutes=minutes, last_seen_at__gte=late_since)
+        late_q |= Q(interval_minutes=minutes, last_seen_at__lt=late_since, last_seen_at__gte=offline_since)
+    active = queryset.filter(is_active=True)
+    if status == StationStatus.ONLINE:
+        return active.filter(online_q, last_data_flagged=False)
+    if status == StationStatus.FLAGGED:
+        return active.filter(online_q, last_data_flagged=True)
+    if status == StationStatus.LATE:
+        return active.filter(late_q)
+    return queryset.exclude(Q(is_active=True) & (online_q | late_q))
+
+
+def status_counts(stations: list[Station], *, now: datetime | None = None) -> dict[str, int]:
+    now = now or timezone.now()
+    counts = Counter(s.status(now) for s in stations)
+    return {value: counts.get(value, 0) for value in StationStatus.values}
+
+
+# --- chart series --------------------------------------------------------------------------------------
+
+
+def station_series(*, station: Station, start: datetime, end: datetime, interval: str) -> list[dict]:
+    """Points of a station between two times: minute readings as stored, hourly and daily rollups (with their
+    AQI and coverage) from the rollups module. Each point has ``data_time`` and the reading columns."""
+    if interval not in SERIES_INTERVALS:
+        raise ValueError(f"interval must be one of {', '.join(SERIES_INTERVALS)}")
+    try:
+        from envgrid.monitoring import rollups
+    except ImportError:
+        rollups = None
+    if rollups is not None and hasattr(rollups, "station_series"):
+        return rollups.station_series(station=station, start=start, end=end, interval=interval)
+    if interval != "minute":
+        return []
+    rows = (
+        Reading.objects.filter(station=station, cn__in=RAW_COMMANDS, data_time__gte=start, data_time__lt=end)
+        .order_by("data_time")
+        .values("data_time", *READING_COLUMNS)
+    )
+    return list(rows)
+
+
+def latest_reading(station: Station) -> Reading | None:
+    """The station's newest stored reading of any command."""
+    return Reading.objects.filter(station=station).order_by("-data_time", "-cn").first()
+
+
+# --- receiver ------------------------------------------------------------------------------------------
+
+
+def receiver_overview(*, now: datetime | None = None, stale_after: timedelta = timedelta(seconds=60)) -> dict:
+    """Every receiver's saved counters (a receiver that stopped saving is marked stale), rejects by reason."""
+    now = now or timezone.now()
+    receivers = list(ReceiverStat.objects.order_by("name"))
+    for receiver in receivers:
+        receiver.is_stale = now - receiver.updated_at > stale_after
+    running = [r for r in receivers if not r.is_stale]
+    rejects: Counter = Counter()
+    for receiver in receivers:
+        rejects.update({code: int(count) for code, count in (receiver.rejects or {}).items()})
+    return {
+        "receivers": receivers,
+        "connections_open": sum(r.connections_open for r in running),
+        "frames_per_minute": sum(r.frames_per_minute for r in running),
+        "readings_stored": sum(r.readings_stored for r in receivers),
+        "rejects_since_start": sorted(rejects.items(), key=lambda item: (-item[1], item[0])),
+    }
+
+
+def rejected_frames(*, code: str = "", peer: str = "") -> QuerySet[RejectedFrame]:
+    """Refused frames, newest first, optionally of one reason or peer."""
+    queryset = RejectedFrame.objects.order_by("-received_at", "-pk")
+    if code:
+        queryset = queryset.filter(code=code)
+    if peer:
+        queryset = queryset.filter(peer__startswith=peer)
+    return queryset
+
+
+def rejects_by_reason(*, since: datetime) -> list[tuple[str, int]]:
+    """Stored refused frames per reason code since a time, most frequent first."""
+    rows = RejectedFrame.objects.filter(received_at__gte=since).values("code").annotate(n=Count("pk")).order_by()
+    return sorted(((row["code"], row["n"]) for row in rows), key=lambda item: (-item[1], item[0]))
