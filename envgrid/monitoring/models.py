@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -144,3 +145,309 @@ class ReceiverStat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- standards as versioned rows (HJ 633, GB 3095) -------------------------------------------------------
+
+
+class StandardKind(models.TextChoices):
+    AQI_DAILY = "aqi_daily", _("AQI breakpoints, daily report (日报)")
+    AQI_HOURLY = "aqi_hourly", _("AQI breakpoints, hourly report (实时报)")
+    LIMITS = "limits", _("Limit values (GB 3095)")
+    VALIDITY = "validity", _("Data-validity rules (GB 3095 Table 4)")
+
+
+class StandardVersion(models.Model):
+    """One version of an air-quality standard as the district applies it (标准版本): an HJ 633 breakpoint table
+    for one report mode, a GB 3095 limit set or a validity rule set, with the dates it is in force. Rows seeded
+    from ``standards_data``; an admin corrects them when the official text says otherwise."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=StandardKind.choices)
+    code = models.CharField(_("code"), max_length=40, help_text=_("e.g. hj633-2012, gb3095-2026-phase1"))
+    title = models.CharField(_("title"), max_length=200)
+    effective_from = models.DateField(_("in force from"))
+    effective_to = models.DateField(
+        _("in force until (exclusive)"),
+        null=True,
+        blank=True,
+        help_text=_("First day of the next version; empty: still in force."),
+    )
+    provisional = models.BooleanField(_("provisional"), default=False)
+    evidence = models.CharField(_("evidence"), max_length=8, blank=True, help_text=_("[V], [S], [M] or [U]"))
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    # AQI tables only
+    indicators = models.JSONField(_("indicators of the report"), default=list, blank=True)
+    iaqi_levels = models.JSONField(_("IAQI levels"), default=list, blank=True)
+    input_decimals = models.JSONField(_("input decimals per pollutant"), default=dict, blank=True)
+    levels = models.JSONField(
+        _("AQI levels"), default=list, blank=True, help_text=_("[{upper, level, category, colour, color_hex}, …]")
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("standard version")
+        verbose_name_plural = _("standard versions")
+        ordering = ["kind", "effective_from"]
+        constraints = [models.UniqueConstraint(fields=["kind", "code"], name="standardversion_unique_kind_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.get_kind_display()})"
+
+    def clean(self):
+        if self.effective_to is not None and self.effective_to <= self.effective_from:
+            raise ValidationError({"effective_to": _("Must be after the start date.")})
+        if self.kind in (StandardKind.AQI_DAILY, StandardKind.AQI_HOURLY):
+            errors = {}
+            levels = self.iaqi_levels or []
+            if len(levels) < 2 or any(not isinstance(v, int) for v in levels) or list(levels) != sorted(levels):
+                errors["iaqi_levels"] = _("A rising list of whole IAQI values, e.g. [0, 50, 100, …].")
+            bands = self.levels or []
+            keys = {"upper", "level", "category", "colour", "color_hex"}
+            if not bands or any(not isinstance(b, dict) or not keys <= set(b) for b in bands):
+                errors["levels"] = _("Each AQI level needs upper, level, category, colour and color_hex.")
+            if not isinstance(self.input_decimals, dict):
+                errors["input_decimals"] = _("A mapping of pollutant to decimals.")
+            if errors:
+                raise ValidationError(errors)
+
+
+class StandardBreakpoint(models.Model):
+    """One indicator row of an HJ 633 breakpoint table (IAQI 分段浓度限值): the concentrations at the IAQI levels."""
+
+    standard = models.ForeignKey(StandardVersion, on_delete=models.CASCADE, related_name="breakpoints")
+    indicator = models.CharField(_("indicator"), max_length=20, help_text=_("e.g. PM2.5_24h, SO2_1h"))
+    pollutant = models.CharField(_("pollutant"), max_length=20)
+    unit = models.CharField(_("unit"), max_length=20)
+    concentrations = models.JSONField(
+        _("concentrations at the IAQI levels"), help_text=_("One whole number per IAQI level; null where none.")
+    )
+    beyond_last = models.CharField(
+        _("above the last breakpoint"),
+        max_length=10,
+        default="cap",
+        choices=[("cap", _("IAQI 500 with a note")), ("fallback", _("use another indicator"))],
+    )
+    fallback_to = models.CharField(_("fallback indicator"), max_length=20, blank=True)
+    evidence = models.CharField(_("evidence"), max_length=8, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("AQI breakpoint row")
+        verbose_name_plural = _("AQI breakpoint rows")
+        ordering = ["standard", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["standard", "indicator"], name="standardbreakpoint_unique_indicator")
+        ]
+
+    def __str__(self) -> str:
+        return self.indicator
+
+    def clean(self):
+        values = self.concentrations
+        if not isinstance(values, list) or not values:
+            raise ValidationError({"concentrations": _("A list of concentrations.")})
+        defined = [v for v in values if v is not None]
+        if any(not isinstance(v, int) or v < 0 for v in defined) or defined != sorted(set(defined)):
+            raise ValidationError({"concentrations": _("Whole, rising, non-negative numbers (null where none).")})
+        if self.standard_id and len(values) != len(self.standard.iaqi_levels or []):
+            raise ValidationError(
+                {"concentrations": _("Needs one value per IAQI level (%(n)s).") % {"n": len(self.standard.iaqi_levels)}}
+            )
+        if self.beyond_last == "fallback" and not self.fallback_to:
+            raise ValidationError({"fallback_to": _("Name the indicator to fall back to.")})
+
+
+class StandardLimit(models.Model):
+    """One GB 3095 concentration limit (浓度限值) of a limit set: pollutant, averaging period, grade I and II."""
+
+    standard = models.ForeignKey(StandardVersion, on_delete=models.CASCADE, related_name="limits")
+    pollutant = models.CharField(_("pollutant"), max_length=20)
+    averaging = models.CharField(
+        _("averaging period"), max_length=20, help_text=_("annual, 24h, 1h, 8h_max, quarterly")
+    )
+    grade_1 = models.FloatField(_("grade I"))
+    grade_2 = models.FloatField(_("grade II"))
+    unit = models.CharField(_("unit"), max_length=20)
+    evidence = models.CharField(_("evidence"), max_length=8, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("limit value")
+        verbose_name_plural = _("limit values")
+        ordering = ["standard", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["standard", "pollutant", "averaging"], name="standardlimit_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pollutant} {self.averaging}"
+
+
+class StandardValidityRule(models.Model):
+    """One data-validity minimum (数据有效性规定) of a rule set: a statistic needs at least ``minimum`` of ``of``."""
+
+    standard = models.ForeignKey(StandardVersion, on_delete=models.CASCADE, related_name="validity_rules")
+    statistic = models.CharField(_("statistic"), max_length=30, help_text=_("e.g. 24h_mean, 8h_mean, 1h_mean"))
+    pollutants = models.JSONField(_("pollutants"), default=list)
+    minimum = models.PositiveIntegerField(_("minimum"))
+    of = models.CharField(_("counted"), max_length=100)
+    extra = models.CharField(_("extra condition"), max_length=200, blank=True)
+    evidence = models.CharField(_("evidence"), max_length=8, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("validity rule")
+        verbose_name_plural = _("validity rules")
+        ordering = ["standard", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.statistic} ≥ {self.minimum}"
+
+
+# --- rollups (hour, day, month), kept for ever -----------------------------------------------------------
+
+
+class AqiFields(models.Model):
+    """The pollutant means and AQI columns shared by hourly and daily rollups."""
+
+    station = models.ForeignKey(Station, verbose_name=_("station"), on_delete=models.CASCADE)
+    pm25 = models.FloatField(_("PM2.5"), null=True, blank=True)
+    pm10 = models.FloatField(_("PM10"), null=True, blank=True)
+    so2 = models.FloatField(_("SO2"), null=True, blank=True)
+    no2 = models.FloatField(_("NO2"), null=True, blank=True)
+    co = models.FloatField(_("CO"), null=True, blank=True)
+    o3 = models.FloatField(_("O3"), null=True, blank=True)
+    o3_8h = models.FloatField(_("O3 8-h"), null=True, blank=True)
+    iaqi_pm25 = models.SmallIntegerField(null=True, blank=True)
+    iaqi_pm10 = models.SmallIntegerField(null=True, blank=True)
+    iaqi_so2 = models.SmallIntegerField(null=True, blank=True)
+    iaqi_no2 = models.SmallIntegerField(null=True, blank=True)
+    iaqi_co = models.SmallIntegerField(null=True, blank=True)
+    iaqi_o3 = models.SmallIntegerField(null=True, blank=True)
+    iaqi_o3_8h = models.SmallIntegerField(null=True, blank=True)
+    aqi = models.SmallIntegerField(_("AQI"), null=True, blank=True)
+    aqi_level = models.SmallIntegerField(_("AQI level"), null=True, blank=True, help_text=_("1 (一级) … 6 (六级)"))
+    primary_pollutants = models.CharField(_("primary pollutants"), max_length=60, blank=True)
+    standard = models.CharField(_("AQI standard"), max_length=40, blank=True)
+    valid = models.BooleanField(_("valid"), default=False)
+
+    class Meta:
+        abstract = True
+
+
+class HourlyRollup(AqiFields):
+    """A station's hour (小时值): 1-h means from its minute/real-time data or its device hourly data, the O3 8-h
+    moving mean ending this hour, coverage in minutes per pollutant and the hourly AQI (实时报).
+    ``data_time`` is the hour's start (UTC), as HJ 212 hourly uploads label it."""
+
+    data_time = models.DateTimeField(_("hour (start)"))
+    source_cn = models.PositiveSmallIntegerField(_("from command (CN)"))
+    minutes_pm25 = models.SmallIntegerField(default=0)
+    minutes_pm10 = models.SmallIntegerField(default=0)
+    minutes_so2 = models.SmallIntegerField(default=0)
+    minutes_no2 = models.SmallIntegerField(default=0)
+    minutes_co = models.SmallIntegerField(default=0)
+    minutes_o3 = models.SmallIntegerField(default=0)
+    samples = models.SmallIntegerField(_("readings in the hour"), default=0)
+    o3_8h_hours = models.SmallIntegerField(_("valid hours in the O3 8-h window"), default=0)
+
+    class Meta:
+        verbose_name = _("hourly rollup")
+        verbose_name_plural = _("hourly rollups")
+        constraints = [models.UniqueConstraint(fields=["station", "data_time"], name="hourlyrollup_unique")]
+        indexes = [models.Index(fields=["data_time"], name="hourlyrollup_time")]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.data_time:%Y-%m-%d %H}"
+
+
+class DailyRollup(AqiFields):
+    """A station's day (日均值, Beijing-time day): 24-h means over valid hours, O3 daily maximum 1-h and 8-h values,
+    valid hours per pollutant and the daily AQI (日报). ``valid`` says the day counts as a valid monitoring day."""
+
+    day = models.DateField(_("day"))
+    o3_1h_max = models.FloatField(_("O3 daily max 1-h"), null=True, blank=True)
+    hours_pm25 = models.SmallIntegerField(default=0)
+    hours_pm10 = models.SmallIntegerField(default=0)
+    hours_so2 = models.SmallIntegerField(default=0)
+    hours_no2 = models.SmallIntegerField(default=0)
+    hours_co = models.SmallIntegerField(default=0)
+    hours_o3 = models.SmallIntegerField(default=0)
+    o3_8h_values = models.SmallIntegerField(_("valid O3 8-h values"), default=0)
+    valid_pollutants = models.CharField(_("valid pollutants"), max_length=60, blank=True)
+    invalid_reason = models.CharField(_("why not valid"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
+        constraints = [models.UniqueConstraint(fields=["station", "day"], name="dailyrollup_unique")]
+        indexes = [models.Index(fields=["day"], name="dailyrollup_day")]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.day}"
+
+
+class MonthlyRollup(models.Model):
+    """A station's month (月均值): means of its valid daily values, valid and good days, the O3-8h 90th and CO 95th
+    percentiles, with coverage (valid days against the days of the month)."""
+
+    station = models.ForeignKey(Station, verbose_name=_("station"), on_delete=models.CASCADE)
+    month = models.DateField(_("month (first day)"))
+    pm25 = models.FloatField(_("PM2.5"), null=True, blank=True)
+    pm10 = models.FloatField(_("PM10"), null=True, blank=True)
+    so2 = models.FloatField(_("SO2"), null=True, blank=True)
+    no2 = models.FloatField(_("NO2"), null=True, blank=True)
+    co_p95 = models.FloatField(_("CO 95th percentile"), null=True, blank=True)
+    o3_8h_p90 = models.FloatField(_("O3-8h 90th percentile"), null=True, blank=True)
+    days = models.SmallIntegerField(_("days in month"), default=0)
+    days_pm25 = models.SmallIntegerField(default=0)
+    days_pm10 = models.SmallIntegerField(default=0)
+    days_so2 = models.SmallIntegerField(default=0)
+    days_no2 = models.SmallIntegerField(default=0)
+    days_co = models.SmallIntegerField(default=0)
+    days_o3 = models.SmallIntegerField(default=0)
+    valid_days = models.SmallIntegerField(_("valid days"), default=0)
+    good_days = models.SmallIntegerField(_("good days (AQI ≤ 100)"), default=0)
+    valid = models.BooleanField(_("valid"), default=False)
+
+    class Meta:
+        verbose_name = _("monthly rollup")
+        verbose_name_plural = _("monthly rollups")
+        constraints = [models.UniqueConstraint(fields=["station", "month"], name="monthlyrollup_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.month:%Y-%m}"
+
+
+class RollupDirtyHour(models.Model):
+    """A station hour whose readings changed since its rollup (late or corrected data), waiting for the rollup
+    task. Written by the ``readings_stored`` receiver: one cheap insert, no computing."""
+
+    station_id = models.IntegerField()
+    hour = models.DateTimeField()
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hour waiting for rollup")
+        verbose_name_plural = _("hours waiting for rollup")
+        constraints = [models.UniqueConstraint(fields=["station_id", "hour"], name="rollupdirtyhour_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.hour:%Y-%m-%d %H}"
+
+
+def _readings_stored_mark_dirty(sender, readings, **kwargs):
+    # Connected here because models.py is imported by every process (web, worker, HJ 212 receiver).
+    from envgrid.monitoring.rollups import rollups_mark_dirty
+
+    rollups_mark_dirty(readings=readings)
+
+
+def _connect_rollup_receiver():
+    from envgrid.monitoring.signals import readings_stored
+
+    readings_stored.connect(_readings_stored_mark_dirty, dispatch_uid="monitoring-rollups-mark-dirty")
+
+
+_connect_rollup_receiver()
