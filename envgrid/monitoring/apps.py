@@ -6,3 +6,13 @@ class MonitoringConfig(AppConfig):
     name = "envgrid.monitoring"
     label = "monitoring"
     verbose_name = _("Monitoring")
+
+    def ready(self):
+        from envgrid.core.hooks import NavItem, register_nav
+
+        # Every signed-in role sees at least the control stations (their scope is in selectors).
+        register_nav(
+            NavItem(
+                label=_("Monitoring"), url_name="station-list", icon="broadcast", order=40, match_prefix="/monitoring/"
+            )
+        )

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from envgrid.core.choices import Role
 from envgrid.grids.models import Grid
-from envgrid.monitoring.choices import READING_COLUMNS, ReadingCommand, StationKind, StationStatus
+from envgrid.monitoring.choices import READING_COLUMNS, STATUS_COLORS, ReadingCommand, StationKind, StationStatus
 from envgrid.monitoring.models import Reading, ReceiverStat, RejectedFrame, Station
 from envgrid.monitoring.standards_data import LEVELS_2012
 
@@ -115,12 +115,38 @@ class StationRow:
     status: StationStatus
     aqi: dict | None
 
+    @property
+    def status_color(self) -> str:
+        return STATUS_COLORS[self.status]
+
+
+DARK_TEXT_BACKGROUNDS = {"#00E400", "#FFFF00", "#FF7E00"}  # light AQI colours: black text reads better
+
+
+def aqi_display(latest: dict | None) -> dict | None:
+    """A latest-AQI record as pages and the API show it: primary pollutants as one text, a readable text colour."""
+    if not latest or latest.get("aqi") is None:
+        return None
+    primary = latest.get("primary_pollutants") or ()
+    if isinstance(primary, str):
+        primary = [p for p in primary.replace(",", ";").split(";") if p]
+    color = (latest.get("color") or latest.get("color_hex") or "").upper()
+    return {
+        "aqi": latest["aqi"],
+        "level": latest.get("level", ""),
+        "category": latest.get("category", ""),
+        "color": color,
+        "text_color": "#000000" if color in DARK_TEXT_BACKGROUNDS else "#FFFFFF",
+        "primary_pollutants": list(primary),
+        "data_time": latest.get("data_time"),
+    }
+
 
 def station_rows(stations: list[Station], *, now: datetime | None = None) -> list[StationRow]:
     """Status and latest AQI for a page of stations (one query for the AQI, none per station)."""
     now = now or timezone.now()
     latest = latest_aqi_by_station([s.pk for s in stations])
-    return [StationRow(s, s.status(now), latest.get(s.pk)) for s in stations]
+    return [StationRow(s, s.status(now), aqi_display(latest.get(s.pk))) for s in stations]
 
 
 def status_filter(queryset: QuerySet[Station], status: str, *, now: datetime | None = None) -> QuerySet[Station]:
@@ -176,6 +202,60 @@ def station_series(*, station: Station, start: datetime, end: datetime, interval
         .values("data_time", *READING_COLUMNS)
     )
     return list(rows)
+
+
+DEFAULT_SERIES_SPAN = {"minute": timedelta(hours=6), "hour": timedelta(hours=48), "day": timedelta(days=30)}
+
+
+def series_window(
+    *, interval: str, start: datetime | None = None, end: datetime | None = None, now: datetime | None = None
+) -> tuple[datetime, datetime]:
+    """The time window of a chart or API series: ``end`` defaults to now (daily series: the end of today in
+    Beijing time), ``start`` to a span that suits the interval; ``ValueError`` for an inverted or too long one."""
+    if interval not in SERIES_INTERVALS:
+        raise ValueError(f"interval must be one of {', '.join(SERIES_INTERVALS)}")
+    now = now or timezone.now()
+    if end is None:
+        end = now
+        if interval == "day":
+            local = timezone.localtime(now)
+            end = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    if start is None:
+        start = end - DEFAULT_SERIES_SPAN[interval]
+    if start >= end:
+        raise ValueError("start must be before end")
+    if end - start > MAX_SERIES_SPAN[interval]:
+        raise ValueError(f"a {interval} series spans at most {MAX_SERIES_SPAN[interval].days} days")
+    return start, end
+
+
+WIND_SECTORS = 16
+# Beaufort-based speed classes of the wind rose (m/s): calm/light, gentle, moderate, fresh, strong.
+WIND_SPEED_CLASSES = (1.5, 3.3, 5.4, 7.9)
+
+
+def wind_rose(*, station: Station, start: datetime, end: datetime) -> dict:
+    """How often the wind blew from each of 16 directions in each speed class, from the station's minute and
+    real-time readings (or its hourly data when it sends no minute data) between two times."""
+    rows = Reading.objects.filter(
+        station=station, data_time__gte=start, data_time__lt=end, wind_direction__isnull=False
+    ).exclude(wind_speed__isnull=True)
+    pairs = list(rows.filter(cn__in=RAW_COMMANDS).values_list("wind_direction", "wind_speed"))
+    if not pairs:
+        pairs = list(rows.filter(cn=ReadingCommand.HOUR).values_list("wind_direction", "wind_speed"))
+    counts = [[0] * WIND_SECTORS for _ in range(len(WIND_SPEED_CLASSES) + 1)]
+    width = 360 / WIND_SECTORS
+    for direction, speed in pairs:
+        sector = int(((direction % 360) + width / 2) // width) % WIND_SECTORS
+        speed_class = sum(speed >= bound for bound in WIND_SPEED_CLASSES)
+        counts[speed_class][sector] += 1
+    total = len(pairs)
+    return {
+        "total": total,
+        "sectors": ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"],
+        "speed_classes": list(WIND_SPEED_CLASSES),
+        "percent": [[round(100 * c / total, 1) if total else 0 for c in row] for row in counts],
+    }
 
 
 def latest_reading(station: Station) -> Reading | None:
