@@ -375,7 +375,9 @@ class DailyRollup(AqiFields):
     hours_co = models.SmallIntegerField(default=0)
     hours_o3 = models.SmallIntegerField(default=0)
     o3_8h_values = models.SmallIntegerField(_("valid O3 8-h values"), default=0)
-    valid_pollutants = models.CharField(_("valid pollutants"), max_length=60, blank=True)
+    valid_mask = models.SmallIntegerField(
+        _("valid pollutants (bits)"), default=0, help_text=_("Bit per pollutant: PM2.5, PM10, SO2, NO2, CO, O3 8-h, O3 1-h.")
+    )
     invalid_reason = models.CharField(_("why not valid"), max_length=200, blank=True)
 
     class Meta:
@@ -444,10 +446,21 @@ def _readings_stored_mark_dirty(sender, readings, **kwargs):
     rollups_mark_dirty(readings=readings)
 
 
+def _standards_changed(sender, **kwargs):
+    from envgrid.monitoring.standards import standards_invalidate
+
+    standards_invalidate()
+
+
 def _connect_rollup_receiver():
+    from django.db.models.signals import post_delete, post_save
+
     from envgrid.monitoring.signals import readings_stored
 
     readings_stored.connect(_readings_stored_mark_dirty, dispatch_uid="monitoring-rollups-mark-dirty")
+    for model in (StandardVersion, StandardBreakpoint, StandardLimit, StandardValidityRule):
+        post_save.connect(_standards_changed, sender=model, dispatch_uid=f"standards-changed-save-{model.__name__}")
+        post_delete.connect(_standards_changed, sender=model, dispatch_uid=f"standards-changed-delete-{model.__name__}")
 
 
 _connect_rollup_receiver()
