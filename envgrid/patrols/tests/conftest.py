@@ -1,0 +1,161 @@
+"""Fixtures of the patrols tests: the demo district (units, grids, one account per role) without the other
+apps' demo parts, the default checklists, and helpers to place supervised objects with an owner (分包)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+from shapely.geometry import shape
+
+from envgrid.cases.models import CaseCategory
+from envgrid.core.choices import Role, UnitKind
+from envgrid.core.hooks import hooks
+from envgrid.core.models import Unit
+from envgrid.demo.loader import demo_load
+from envgrid.grids.lookup import invalidate_index
+from envgrid.grids.models import Grid
+from envgrid.patrols.models import Checklist, ChecklistItem
+from envgrid.patrols.night import BEIJING
+from envgrid.patrols.seed import seed_checklists
+from envgrid.sources.models import Responsibility, SourceFamily, SupervisedObject
+
+ROLES = ["admin", "dispatcher", "unit_lead", "unit_staff", "grid_head", "grid_member", "river_chief",
+         "taskforce_lead", "leader"]  # fmt: skip
+ECOLOGY = "生态环境分局"
+HOUSING = "住房和城乡建设局"
+FAMILY_OF_KIND = {
+    "enterprise": "industrial", "construction_site": "construction", "road": "road", "fuel_point": "fuel_coal",
+    "catering": "living", "farmland": "agriculture", "other": "industrial",
+}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _fresh_grid_index():
+    invalidate_index()
+    yield
+    invalidate_index()
+
+
+def load_bare_district(*, keep: tuple[str, ...] = ()) -> None:
+    """The demo district without other apps' demo parts (each test makes its own objects)."""
+    saved = list(hooks.demo)
+    hooks.demo[:] = [part for part in saved if part.name in keep]
+    try:
+        demo_load()
+    finally:
+        hooks.demo[:] = saved
+    seed_checklists(Checklist, ChecklistItem, CaseCategory)  # a transactional test's flush removes migration data
+
+
+@pytest.fixture
+def district(db):
+    load_bare_district()
+
+
+@pytest.fixture
+def people(district) -> dict:
+    User = get_user_model()
+    found = {u.username: u for u in User.objects.select_related("unit").filter(username__in=ROLES)}
+    found["housing_staff"] = User.objects.create_user(
+        username="housing_staff", password="x", display_name="住建局职员", role=Role.UNIT_STAFF,
+        unit=Unit.objects.get(name=HOUSING),
+    )  # fmt: skip
+    return found
+
+
+@pytest.fixture
+def bureau(people) -> Unit:
+    """The ecology bureau: unit_lead and unit_staff work there."""
+    return people["unit_staff"].unit
+
+
+@pytest.fixture
+def housing(people) -> Unit:
+    return Unit.objects.get(name=HOUSING)
+
+
+@pytest.fixture
+def street_unit(people) -> Unit:
+    """The river chief's street/town government."""
+    unit = people["river_chief"].unit
+    assert unit.kind == UnitKind.STREET
+    return unit
+
+
+@pytest.fixture
+def street_grid(street_unit) -> Grid:
+    """A grid of the river chief's street that is not the grid member's."""
+    return Grid.objects.filter(street__unit=street_unit).order_by("-code").first()
+
+
+@pytest.fixture
+def member_grid(people) -> Grid:
+    return people["grid_member"].member_grids.get()
+
+
+def point_in(grid: Grid) -> tuple[float, float]:
+    point = shape(grid.geometry).representative_point()
+    return point.x, point.y
+
+
+@pytest.fixture
+def make_object(people):
+    """``make_object(grid, owner=unit, kind=…, name=…)``: a supervised object with a current lead 分包."""
+    counter = iter(range(1, 10_000))
+
+    def make(grid: Grid, *, owner: Unit | None = None, kind: str = "enterprise", name: str = "", support=()):
+        n = next(counter)
+        lon, lat = point_in(grid)
+        obj = SupervisedObject.objects.create(
+            family=SourceFamily.objects.get(code=FAMILY_OF_KIND[kind]), kind=kind, name=name or f"测试对象{n}",
+            code=f"T{n:05d}", address=f"测试路{n}号", lon=lon, lat=lat, grid=grid, street=grid.street,
+        )  # fmt: skip
+        for unit, role in [(owner, "lead"), *((u, "support") for u in support)]:
+            if unit is None:
+                continue
+            person = get_user_model().objects.filter(unit=unit).first() or people["admin"]
+            Responsibility.objects.create(
+                supervised_object=obj, unit=unit, person=person, role=role, valid_from=dt.date(2025, 1, 1)
+            )
+        return obj
+
+    return make
+
+
+def beijing_time(days_ago: int, hour: int, minute: int = 0) -> dt.datetime:
+    """An aware moment ``days_ago`` days before today at hh:mm Beijing time."""
+    day = timezone.now().astimezone(BEIJING).date() - dt.timedelta(days=days_ago)
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=BEIJING)
+
+
+def jpeg_bytes(size=(64, 48), *, gps: tuple[float, float] | None = None, taken: str = "") -> bytes:
+    image = Image.new("RGB", size, (40, 40, 90))
+    exif = Image.Exif()
+    if taken:
+        exif[0x0132] = taken
+    if gps:
+        lon, lat = gps
+
+        def dms(value):
+            degrees = int(value)
+            minutes = int((value - degrees) * 60)
+            return (degrees, minutes, round(((value - degrees) * 60 - minutes) * 60, 4))
+
+        exif[0x8825] = {1: "N", 2: dms(lat), 3: "E", 4: dms(lon)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def jpeg(name="scene.jpg", **options) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, jpeg_bytes(**options), content_type="image/jpeg")
+
+
+def all_pass(checklist: Checklist) -> dict[int, str]:
+    return {item.pk: "pass" for item in checklist.items.all()}
