@@ -21,7 +21,6 @@ from envgrid.patrols.models import EnforcementCase, EnforcementMeasure, Inspecti
 from envgrid.patrols.permissions import can_file_enforcement, can_handle_enforcement, is_command
 from envgrid.sources.models import SourceFamily, SupervisedObject
 
-
 CASE_FIELDS = ["number", "title", "party", "supervised_object", "lead_unit", "status", "filed_on"]
 
 
