@@ -95,6 +95,13 @@ class CaseFilterSet(django_filters.FilterSet):
             form.styled = True
         return form
 
+    def only_queue(self) -> bool:
+        """True when the valid form narrows nothing beyond the work queue: the list is exactly the queue,
+        so its tab count is its length."""
+        if not self.is_valid():
+            return False
+        return not any(v not in (None, "") for k, v in self.form.cleaned_data.items() if k != "queue")
+
     def filter_queue(self, queryset, name, value):
         filters = selectors.queue_filters(self.request.user)
         return queryset.filter(filters[value]) if value in filters else queryset

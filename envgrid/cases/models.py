@@ -148,7 +148,7 @@ class Case(models.Model):
         related_name="led_cases",
     )  # fmt: skip
     due_at = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
-    is_overdue = models.BooleanField(_("overdue"), default=False, db_index=True)
+    is_overdue = models.BooleanField(_("overdue"), default=False)
     is_escalated = models.BooleanField(_("escalated"), default=False)
     rework_count = models.PositiveIntegerField(_("rework count"), default=0)
     duplicate_of = models.ForeignKey(
@@ -173,7 +173,8 @@ class Case(models.Model):
             models.Index(fields=["status", "-created_at"], name="cases_status_created"),
             models.Index(fields=["lead_unit", "status"], name="cases_unit_status"),
             models.Index(fields=["category", "status", "created_at"], name="cases_cat_status_created"),
-            models.Index(fields=["status", "due_at"], name="cases_status_due"),
+            # The overdue tab counts: flagged running cases, and due-but-not-yet-flagged ones (overdue_parts).
+            models.Index(fields=["status", "is_overdue", "due_at"], name="cases_status_overdue_due"),
         ]
 
     def __str__(self) -> str:

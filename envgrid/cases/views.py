@@ -61,19 +61,25 @@ def _filterset(request) -> CaseFilterSet:
 def case_queue(request):
     """A role's work queues as tabs with counts; filters; 50 cases a page; htmx gets the table alone."""
     filterset = _filterset(request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.decorate(list(page.object_list))
     keys = selectors.queue_keys(request.user)
+    filterset.is_valid()  # validates the form, so cleaned_data holds the valid filters
+    queue = filterset.form.cleaned_data.get("queue") or keys[0]
+    table_only = request.htmx and not request.htmx.boosted
+    counts = selectors.queue_counts(request.user, [queue] if table_only else keys)
+    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    if filterset.only_queue():
+        paginator.count = counts[queue]  # the tab's count is the list's length: no second COUNT over it
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = selectors.decorate(list(page.object_list))
     context = {
         "filterset": filterset,
         "page": page,
-        "queue": filterset.form.cleaned_data.get("queue") or keys[0],
+        "queue": queue,
         "can_bulk": is_dispatcher(request.user, None),
         "can_report": not request.user.is_read_only,
     }
-    if request.htmx and not request.htmx.boosted:
+    if table_only:
         return render(request, "cases/_table.html", context)
-    counts = selectors.queue_counts(request.user, keys)
     context["tabs"] = [(selectors.QUEUES[k], counts[k]) for k in keys]
     return render(request, "cases/queue.html", context)
 

@@ -116,6 +116,19 @@ def test_overdue_queue_holds_cases_past_their_deadline(make_case, users, login):
         assert listed(response) == {late.number}, username
 
 
+def test_the_page_count_is_the_tab_count_only_when_nothing_else_narrows_the_queue(make_case, users, login):
+    for title in ("超期甲", "超期乙"):
+        Case.objects.filter(pk=dispatched(make_case(title=title), users).pk).update(is_overdue=True)
+    client = login(users["dispatcher"])
+
+    whole = client.get(reverse("case-queue"), {"queue": "overdue"})
+    narrowed = client.get(reverse("case-queue"), {"queue": "overdue", "q": "超期甲"})
+
+    assert whole.context["page"].paginator.count == tab_counts(whole)["overdue"] == 2
+    assert narrowed.context["page"].paginator.count == 1
+    assert tab_counts(narrowed)["overdue"] == 2
+
+
 def test_home_shows_each_roles_case_counts(loop, users, login):
     expected = {
         "dispatcher": [1, 1, 1, 1, 1, 0, 0],

@@ -1,0 +1,12 @@
+"""Background upkeep of the platform: thin callers of core's functions."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from envgrid.core.maintenance import database_analyze
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+def analyze_database():
+    """Nightly: refresh SQLite's planner statistics (PostgreSQL's autovacuum does its own)."""
+    return database_analyze()
