@@ -254,6 +254,7 @@ def wind_rose(*, station: Station, start: datetime, end: datetime) -> dict:
         "total": total,
         "sectors": ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"],
         "speed_classes": list(WIND_SPEED_CLASSES),
+        "counts": counts,
         "percent": [[round(100 * c / total, 1) if total else 0 for c in row] for row in counts],
     }
 
