@@ -81,3 +81,20 @@ class TargetKind(models.TextChoices):
     OBJECT = "object", _("Object")
     GRID = "grid", _("Grid")
     FAMILY_AREA = "family_area", _("Family in an area")
+
+
+class ImportKind(models.TextChoices):
+    OBJECTS = "objects", _("Supervised objects")
+    RESPONSIBILITIES = "responsibilities", _("Responsibilities (分包)")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    READING = "reading", _("Checking rows")
+    WRITING = "writing", _("Writing")
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Failed")
+
+
+FINISHED_IMPORT_STATUSES = (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED)

@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from envgrid.core.models import EvidenceFile
 from envgrid.sources.choices import (
+    FINISHED_IMPORT_STATUSES,
+    ImportKind,
+    ImportStatus,
     ObjectKind,
     ObjectStatus,
     PerformanceGrade,
@@ -59,13 +62,22 @@ class SupervisedObject(models.Model):
         _("line (GeoJSON LineString, WGS-84)"), null=True, blank=True, help_text=_("Roads: the segment's line.")
     )
     grid = models.ForeignKey(
-        "grids.Grid", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT,
+        "grids.Grid",
+        verbose_name=_("grid"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="supervised_objects",
-    )  # fmt: skip
+    )
     street = models.ForeignKey(
-        "grids.Region", verbose_name=_("street / town"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", editable=False,
-    )  # fmt: skip
+        "grids.Region",
+        verbose_name=_("street / town"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=ObjectStatus.choices, default=ObjectStatus.ACTIVE, db_index=True
     )
@@ -96,9 +108,12 @@ class EnterpriseDetail(models.Model):
     performance grade (绩效分级), emission permit and its online-monitoring points (MN numbers)."""
 
     supervised_object = models.OneToOneField(
-        SupervisedObject, verbose_name=_("supervised object"), on_delete=models.CASCADE, primary_key=True,
+        SupervisedObject,
+        verbose_name=_("supervised object"),
+        on_delete=models.CASCADE,
+        primary_key=True,
         related_name="enterprise",
-    )  # fmt: skip
+    )
     credit_code = models.CharField(
         _("unified social credit code"), max_length=18, blank=True, validators=[validate_credit_code]
     )
@@ -122,9 +137,12 @@ class ConstructionSiteDetail(models.Model):
     "six 100%" dust-control items (六个百分之百) as a checklist."""
 
     supervised_object = models.OneToOneField(
-        SupervisedObject, verbose_name=_("supervised object"), on_delete=models.CASCADE, primary_key=True,
+        SupervisedObject,
+        verbose_name=_("supervised object"),
+        on_delete=models.CASCADE,
+        primary_key=True,
         related_name="construction_site",
-    )  # fmt: skip
+    )
     permit_number = models.CharField(_("construction permit number"), max_length=50, blank=True)
     area_m2 = models.FloatField(_("area (m²)"), null=True, blank=True)
     stage = models.CharField(_("stage"), max_length=20, choices=SiteStage.choices, blank=True)
@@ -147,9 +165,12 @@ class RoadDetail(models.Model):
     """What a road segment (道路) carries: grade, length and the cleaning standard it is held to."""
 
     supervised_object = models.OneToOneField(
-        SupervisedObject, verbose_name=_("supervised object"), on_delete=models.CASCADE, primary_key=True,
+        SupervisedObject,
+        verbose_name=_("supervised object"),
+        on_delete=models.CASCADE,
+        primary_key=True,
         related_name="road",
-    )  # fmt: skip
+    )
     grade = models.CharField(_("road grade"), max_length=20, choices=RoadGrade.choices, blank=True)
     length_m = models.FloatField(_("length (m)"), null=True, blank=True)
     cleaning_standard = models.CharField(_("cleaning standard"), max_length=200, blank=True)
@@ -197,21 +218,37 @@ class Responsibility(models.Model):
     responsible on any past day stays answerable."""
 
     supervised_object = models.ForeignKey(
-        SupervisedObject, verbose_name=_("supervised object"), null=True, blank=True, on_delete=models.CASCADE,
+        SupervisedObject,
+        verbose_name=_("supervised object"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="responsibilities",
-    )  # fmt: skip
+    )
     grid = models.ForeignKey(
-        "grids.Grid", verbose_name=_("grid"), null=True, blank=True, on_delete=models.CASCADE,
+        "grids.Grid",
+        verbose_name=_("grid"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="responsibilities",
-    )  # fmt: skip
+    )
     family = models.ForeignKey(
-        SourceFamily, verbose_name=_("source family"), null=True, blank=True, on_delete=models.CASCADE,
+        SourceFamily,
+        verbose_name=_("source family"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="responsibilities",
-    )  # fmt: skip
+    )
     region = models.ForeignKey(
-        "grids.Region", verbose_name=_("area"), null=True, blank=True, on_delete=models.CASCADE,
+        "grids.Region",
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="source_responsibilities",
-    )  # fmt: skip
+    )
     role = models.CharField(_("role"), max_length=10, choices=ResponsibilityRole.choices, default="lead")
     unit = models.ForeignKey(
         "core.Unit", verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="responsibilities"
@@ -220,17 +257,25 @@ class Responsibility(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("responsible person"), on_delete=models.PROTECT, related_name="+"
     )
     deputy = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("deputy"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deputy"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid until"), null=True, blank=True, help_text=_("Empty: still current."))
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
 
     objects = ResponsibilityQuerySet.as_manager()
 
@@ -277,3 +322,49 @@ class Responsibility(models.Model):
 
     def covers(self, day) -> bool:
         return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)
+
+
+def import_path(instance: ImportJob, filename: str) -> str:
+    now = timezone.now()
+    return f"sources/imports/{now:%Y/%m}/{filename}"
+
+
+class ImportJob(models.Model):
+    """One Excel import of objects or responsibilities: the uploaded file, the options, its progress while
+    rows are checked, and the outcome — what changed (or, for a dry run, would change) and every bad row."""
+
+    kind = models.CharField(_("import of"), max_length=20, choices=ImportKind.choices)
+    file = models.FileField(_("file"), upload_to=import_path)
+    original_name = models.CharField(_("original name"), max_length=200)
+    dry_run = models.BooleanField(_("dry run"), default=True)
+    keep_good_rows = models.BooleanField(_("keep the good rows"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.original_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_IMPORT_STATUSES
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        return int(90 * self.processed_rows / self.total_rows) if self.total_rows else 0

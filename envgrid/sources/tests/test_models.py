@@ -16,9 +16,15 @@ def factory_object(demo, families):
     grid = Grid.objects.order_by("code").first()
     lon, lat = point_in(grid)
     return SupervisedObject.objects.create(
-        family=families["industrial"], kind="enterprise", name="示例化工厂", code="QY-0001", lon=lon, lat=lat,
-        grid=grid, street=grid.street,
-    )  # fmt: skip
+        family=families["industrial"],
+        kind="enterprise",
+        name="示例化工厂",
+        code="QY-0001",
+        lon=lon,
+        lat=lat,
+        grid=grid,
+        street=grid.street,
+    )
 
 
 def test_six_families_are_seeded(families):
@@ -28,9 +34,12 @@ def test_six_families_are_seeded(families):
 def test_a_responsibility_must_have_exactly_one_target(factory_object, users, ecology):
     with pytest.raises(IntegrityError), transaction.atomic():
         Responsibility.objects.create(
-            supervised_object=factory_object, grid=factory_object.grid, unit=ecology, person=users["unit_lead"],
+            supervised_object=factory_object,
+            grid=factory_object.grid,
+            unit=ecology,
+            person=users["unit_lead"],
             valid_from=DAY,
-        )  # fmt: skip
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         Responsibility.objects.create(
             family=factory_object.family, unit=ecology, person=users["unit_lead"], valid_from=DAY

@@ -1,0 +1,218 @@
+"""Excel exports of the sources lists (objects, responsibilities, coverage), written in write-only mode so
+that large lists stream through in constant memory. The objects export uses the import's columns, so an
+exported file can be edited and imported back."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from envgrid.sources.imports import objects as object_import
+from envgrid.sources.models import Responsibility, SupervisedObject
+from envgrid.sources.selectors import with_owners
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK = 2000
+
+
+def _header(sheet, headers: list[str]) -> list[WriteOnlyCell]:
+    cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F7A4D")
+        cells.append(cell)
+    return cells
+
+
+def _sheet(workbook: Workbook, title: str, columns: list[tuple[str, int]]):
+    sheet = workbook.create_sheet(title[:31])
+    for index, (_name, width) in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.append(_header(sheet, [name for name, _width in columns]))
+    return sheet
+
+
+def _save(workbook: Workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _chunks(items: Iterable, size: int = CHUNK) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _owner_text(responsibility: Responsibility | None) -> tuple[str, str, str]:
+    if responsibility is None:
+        return "", "", ""
+    return responsibility.unit.name, str(responsibility.person), str(responsibility.deputy or "")
+
+
+def object_cells(obj: SupervisedObject) -> list:
+    """The object in the import's column order (so the file imports back), values as the template has them."""
+    typed = {}
+    for kind, (_model, fields) in object_import.TYPED.items():
+        if obj.kind != kind:
+            continue
+        detail = object_import._detail_of(obj, kind)
+        if detail is not None:
+            typed = {key: getattr(detail, field) for key, field in fields.items()}
+    values = {
+        "code": obj.code,
+        "name": obj.name,
+        "family": obj.family.code,
+        "kind": obj.get_kind_display(),
+        "address": obj.address,
+        "lon": obj.lon,
+        "lat": obj.lat,
+        "status": obj.get_status_display(),
+        "contact_name": obj.contact_name,
+        "contact_phone": obj.contact_phone,
+        "note": obj.note,
+        **typed,
+    }
+    if isinstance(values.get("monitoring_mns"), list):
+        values["monitoring_mns"] = "; ".join(values["monitoring_mns"])
+    for flag in object_import.SIX:
+        if flag in values:
+            values[flag] = _("Yes") if values[flag] else _("No")
+    if obj.geometry:
+        values["line"] = "; ".join(f"{x},{y}" for x, y in obj.geometry["coordinates"])
+    return [values.get(column.key) for column in object_import.COLUMNS]
+
+
+def objects_workbook(objects: QuerySet[SupervisedObject]) -> bytes:
+    """Objects with their typed details and, after the importable columns, grid, street and owner today."""
+    workbook = Workbook(write_only=True)
+    columns = [(c.header(), c.width) for c in object_import.COLUMNS]
+    extra = [
+        (_("Grid"), 18),
+        (_("Street / town"), 12),
+        (_("Responsible unit"), 18),
+        (_("Responsible person"), 10),
+        (_("Deputy"), 10),
+    ]
+    sheet = _sheet(workbook, _("Supervised objects"), columns + extra)
+    queryset = objects.select_related(
+        "family", "grid", "street", "street__parent", "enterprise", "construction_site", "road"
+    )
+    for chunk in _chunks(queryset.iterator(chunk_size=CHUNK)):
+        for obj in with_owners(chunk):
+            grid = obj.grid.code if obj.grid_id else ""
+            street = obj.street.name if obj.street_id else ""
+            sheet.append([*object_cells(obj), grid, street, *_owner_text(obj.owner)])
+    return _save(workbook)
+
+
+def responsibility_cells(r: Responsibility) -> list:
+    obj = r.supervised_object
+    return [
+        obj.code if obj else "",
+        r.grid.code if r.grid_id else "",
+        r.family.name if r.family_id else "",
+        r.region.code if r.region_id else "",
+        r.get_role_display(),
+        r.unit.name,
+        r.person.username,
+        r.deputy.username if r.deputy_id else "",
+        r.valid_from,
+        r.valid_to,
+        r.note,
+        obj.name if obj else (r.region.name if r.region_id else ""),
+        str(r.person),
+        str(r.deputy or ""),
+    ]
+
+
+def responsibilities_workbook(responsibilities: QuerySet[Responsibility]) -> bytes:
+    """Responsibilities in the import's column order (so the file imports back), then names for people."""
+    from envgrid.sources.imports import responsibilities as responsibility_import
+
+    workbook = Workbook(write_only=True)
+    columns = [(c.header(), c.width) for c in responsibility_import.COLUMNS]
+    columns += [(_("Target name"), 24), (_("Person's name"), 10), (_("Deputy's name"), 10)]
+    sheet = _sheet(workbook, _("Responsibilities"), columns)
+    queryset = responsibilities.select_related(
+        "supervised_object", "grid", "family", "region", "unit", "person", "deputy"
+    )
+    for r in queryset.iterator(chunk_size=CHUNK):
+        row = responsibility_cells(r)
+        for index in (8, 9):
+            if row[index] is not None:
+                cell = WriteOnlyCell(sheet, value=row[index])
+                cell.number_format = "yyyy-mm-dd"
+                row[index] = cell
+        sheet.append(row)
+    return _save(workbook)
+
+
+def coverage_workbook(objects: QuerySet[SupervisedObject], grids, matrix: dict) -> bytes:
+    """The coverage report: the table by street and family, objects without an owner, key grids without one."""
+    workbook = Workbook(write_only=True)
+    families = matrix["families"]
+    summary = _sheet(
+        workbook,
+        _("By street and family"),
+        [(_("Street / town"), 14)] + [(f.name, 16) for f in families] + [(_("Total"), 10)],
+    )
+    for row in matrix["rows"]:
+        summary.append(
+            [
+                row["street"].name,
+                *(f"{open_}/{total}" for _f, total, open_ in row["cells"]),
+                f"{row['open']}/{row['total']}",
+            ]
+        )
+    sheet = _sheet(
+        workbook,
+        _("Objects without owner"),
+        [
+            (_("Code"), 14),
+            (_("Name"), 26),
+            (_("Source family"), 16),
+            (_("Kind"), 10),
+            (_("Street / town"), 12),
+            (_("Grid"), 18),
+            (_("Address"), 26),
+        ],
+    )
+    for obj in (
+        objects.select_related("family", "street", "grid")
+        .order_by("street__sort_order", "code")
+        .iterator(chunk_size=CHUNK)
+    ):
+        sheet.append(
+            [
+                obj.code,
+                obj.name,
+                obj.family.name,
+                obj.get_kind_display(),
+                obj.street.name if obj.street_id else "",
+                obj.grid.code if obj.grid_id else "",
+                obj.address,
+            ]
+        )
+    grid_sheet = _sheet(
+        workbook, _("Key grids without owner"), [(_("Grid"), 18), (_("Name"), 20), (_("Street / town"), 12)]
+    )
+    for grid in grids:
+        grid_sheet.append([grid.code, grid.name, grid.street.name])
+    stamp = _sheet(workbook, _("About"), [(_("Generated at"), 20)])
+    stamp.append([timezone.localtime().strftime("%Y-%m-%d %H:%M")])
+    return _save(workbook)

@@ -1,0 +1,44 @@
+"""Downloadable import templates: the header row, one example row and a sheet explaining each column."""
+
+from __future__ import annotations
+
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from envgrid.sources.imports.columns import Column
+
+HEADER_FILL = PatternFill("solid", fgColor="1F7A4D")
+REQUIRED_FILL = PatternFill("solid", fgColor="B02A37")
+
+
+def template_workbook(columns: list[Column], *, title: str) -> bytes:
+    """An .xlsx with the columns as headers (required ones in red), an example row and a help sheet."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=index, value=column.header())
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = REQUIRED_FILL if column.required else HEADER_FILL
+        cell.alignment = Alignment(vertical="center")
+        if column.example is not None:
+            example = sheet.cell(row=2, column=index, value=column.example)
+            if hasattr(column.example, "year"):
+                example.number_format = "yyyy-mm-dd"
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "A2"
+    help_sheet = workbook.create_sheet(_("Help"))
+    help_sheet.append([_("Column"), _("Required"), _("Only for"), _("Notes")])
+    for cell in help_sheet[1]:
+        cell.font = Font(bold=True)
+    for column in columns:
+        help_sheet.append([column.header(), _("Yes") if column.required else "", column.kind, column.hint_zh])
+    help_sheet.column_dimensions["A"].width = 22
+    help_sheet.column_dimensions["D"].width = 40
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
