@@ -18,8 +18,11 @@ class _Styled(forms.Form):
 
 
 class WarningRecordForm(_Styled):
-    document_number = forms.CharField(label=_("Document number"), max_length=80,
-                                      widget=forms.TextInput(attrs={"placeholder": "鹿高攻坚办〔2026〕12号"}))  # fmt: skip
+    document_number = forms.CharField(
+        label=_("Document number"),
+        max_length=80,
+        widget=forms.TextInput(attrs={"placeholder": "鹿高攻坚办〔2026〕12号"}),
+    )
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     level = forms.ChoiceField(label=_("Level"), choices=WarningLevel.choices, initial=WarningLevel.ORANGE)
     region = forms.ModelChoiceField(label=_("Area"), queryset=None, required=False, empty_label=_("Whole district"))
@@ -65,7 +68,9 @@ class ImportForm(_Styled):
 
 
 class DutyAddForm(_Styled):
-    shift = forms.ModelChoiceField(label=_("Shift"), queryset=DutyShift.objects.filter(is_active=True), empty_label=None)
+    shift = forms.ModelChoiceField(
+        label=_("Shift"), queryset=DutyShift.objects.filter(is_active=True), empty_label=None
+    )
     post = forms.ChoiceField(label=_("Post"), choices=DutyPost.choices, initial=DutyPost.OFFICER)
     person = forms.ModelChoiceField(label=_("Account"), queryset=User.objects.none(), required=False,
                                     empty_label=_("(no account)"))  # fmt: skip

@@ -182,7 +182,9 @@ class PollutionWarning(models.Model):
         verbose_name_plural = _("pollution-weather warnings")
         ordering = ["-starts_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="emergency_warning_order")
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="emergency_warning_order"
+            )
         ]
 
     def __str__(self) -> str:
@@ -204,7 +206,9 @@ class WarningEvent(models.Model):
     """One entry of a warning's history (预警过程记录): recorded, activated, level or end changed, lifted —
     who, when, and the level before and after. Never edited or deleted."""
 
-    warning = models.ForeignKey(PollutionWarning, verbose_name=_("warning"), on_delete=models.CASCADE, related_name="events")
+    warning = models.ForeignKey(
+        PollutionWarning, verbose_name=_("warning"), on_delete=models.CASCADE, related_name="events"
+    )
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL,
@@ -278,7 +282,9 @@ class SpotCheck(models.Model):
     listed enterprise checks on site within a window that its measures are carried out, and records
     complied or violated with photos; a violation opens a case. Kept for the assessment."""
 
-    warning = models.ForeignKey(PollutionWarning, verbose_name=_("warning"), on_delete=models.CASCADE, related_name="spot_checks")
+    warning = models.ForeignKey(
+        PollutionWarning, verbose_name=_("warning"), on_delete=models.CASCADE, related_name="spot_checks"
+    )
     supervised_object = models.ForeignKey(
         "sources.SupervisedObject", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="spot_checks"
     )
@@ -287,7 +293,9 @@ class SpotCheck(models.Model):
     )
     level = models.CharField(_("level"), max_length=10, choices=WarningLevel.choices)
     measures_text = models.TextField(_("measures to check"))
-    unit = models.ForeignKey("core.Unit", verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "core.Unit", verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="+"
+    )
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("responsible person"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
@@ -346,7 +354,9 @@ def photo_path(instance: SpotCheckPhoto, filename: str) -> str:
 class SpotCheckPhoto(EvidenceFile):
     """A photo taken on a spot check (现场照片), with its camera time and GPS kept."""
 
-    spot_check = models.ForeignKey(SpotCheck, verbose_name=_("spot check"), on_delete=models.CASCADE, related_name="photos")
+    spot_check = models.ForeignKey(
+        SpotCheck, verbose_name=_("spot check"), on_delete=models.CASCADE, related_name="photos"
+    )
     file = models.FileField(_("file"), upload_to=photo_path, max_length=255)
     thumbnail = models.FileField(_("thumbnail"), upload_to=photo_path, blank=True, max_length=255)
 

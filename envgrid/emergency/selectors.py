@@ -139,7 +139,10 @@ def warning_board(warning: PollutionWarning, user, now: dt.datetime | None = Non
     counts = _check_counts(now)
     by_object = list(
         checks.values(
-            "supervised_object_id", "supervised_object__name", "supervised_object__code", "unit__name",
+            "supervised_object_id",
+            "supervised_object__name",
+            "supervised_object__code",
+            "unit__name",
             "supervised_object__enterprise__performance_grade",
         )
         .annotate(**counts)
@@ -213,11 +216,15 @@ def warnings_in_period(start: dt.datetime, end: dt.datetime) -> list[dict]:
     """Every warning in force at some moment of [start, end): level, area, hours in force within the
     period, and its checks (planned, done, violated, missed)."""
     rows = []
-    warnings = PollutionWarning.objects.overlapping(start, end).select_related("region").annotate(
-        planned=Count("spot_checks", filter=~Q(spot_checks__status=CheckStatus.CANCELLED)),
-        done=Count("spot_checks", filter=Q(spot_checks__status__in=DONE_STATUSES)),
-        violated=Count("spot_checks", filter=Q(spot_checks__status=CheckStatus.VIOLATED)),
-        missed=Count("spot_checks", filter=Q(spot_checks__status=CheckStatus.MISSED)),
+    warnings = (
+        PollutionWarning.objects.overlapping(start, end)
+        .select_related("region")
+        .annotate(
+            planned=Count("spot_checks", filter=~Q(spot_checks__status=CheckStatus.CANCELLED)),
+            done=Count("spot_checks", filter=Q(spot_checks__status__in=DONE_STATUSES)),
+            violated=Count("spot_checks", filter=Q(spot_checks__status=CheckStatus.VIOLATED)),
+            missed=Count("spot_checks", filter=Q(spot_checks__status=CheckStatus.MISSED)),
+        )
     )
     for warning in warnings.order_by("activated_at"):
         in_force_from = max(warning.activated_at, start)

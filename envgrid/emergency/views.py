@@ -118,8 +118,8 @@ def warning_detail(request, pk: int):
         "events": warning.events.select_related("actor"),
         "board": selectors.warning_board(warning, request.user),
         "measures_count": warning_services.listed_measures(warning).count(),
-        "change_form": WarningChangeForm(initial={"level": warning.level, "ends_at": timezone.localtime(warning.ends_at)})
-        if manager else None,
+        "change_form": WarningChangeForm(initial={"level": warning.level,
+                                                  "ends_at": timezone.localtime(warning.ends_at)}) if manager else None,
         "note_form": NoteForm() if manager else None,
         "may_activate": manager and warning.status == WarningStatus.RECORDED,
         "may_change": manager and warning.status in (WarningStatus.RECORDED, WarningStatus.ACTIVE),
@@ -309,7 +309,8 @@ def check_detail(request, pk: int):
     check.overdue_now = check.is_overdue()
     context = {
         **_common(request, "checks"), "check": check, "form": form, "tone": CHECK_TONES[check.status],
-        "can_record": check.status == CheckStatus.PENDING and check.warning.is_active and check.can_record(request.user),
+        "can_record": check.status == CheckStatus.PENDING and check.warning.is_active
+        and check.can_record(request.user),
         "photos": list(check.photos.all()),
     }  # fmt: skip
     return render(request, "emergency/check_detail.html", context, status=400 if form.errors else 200)

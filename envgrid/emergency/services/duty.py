@@ -54,7 +54,9 @@ def can_edit_roster(user, unit: Unit | int) -> bool:
 def may_edit_some_roster(user) -> bool:
     """Whether the user keeps any roster at all (the command centre, or a unit lead)."""
     return bool(
-        user.is_authenticated and user.is_active and not user.is_read_only
+        user.is_authenticated
+        and user.is_active
+        and not user.is_read_only
         and (user.is_superuser or user.role in MANAGING_ROLES or (user.role in ROSTER_ROLES and user.unit_id))
     )
 
@@ -183,8 +185,11 @@ def _parse_duty_row(number: int, values: dict, lookups: _Lookups, actor: User, e
         day = None
     shift = lookups.shifts.get(text(values.get("shift")))
     if shift is None:
-        bad("班次", _("Unknown shift “%(v)s”; use one of: %(names)s.") % {
-            "v": text(values.get("shift")), "names": "、".join(sorted({s.name for s in lookups.shifts.values()}))})  # fmt: skip
+        names = "、".join(sorted({s.name for s in lookups.shifts.values()}))
+        bad(
+            "班次",
+            _("Unknown shift “%(v)s”; use one of: %(names)s.") % {"v": text(values.get("shift")), "names": names},
+        )
     post = POST_WORDS.get(text(values.get("post")).lower())
     if post is None:
         bad("岗位", _("Unknown post “%(v)s”; write 带班领导 or 值班员.") % {"v": text(values.get("post"))})

@@ -170,7 +170,9 @@ def measures_import(*, actor: User, content: bytes, dry_run: bool = False) -> Me
         raise EmergencyError(EmergencyErrorCode.IMPORT_UNREADABLE, _("The sheet has no data rows."))
     by_code, by_credit = _objects_for(rows)
     errors: list[RowError] = []
-    items = [item for number, values in rows if (item := _parse_measure_row(number, values, by_code, by_credit, errors))]
+    items = [
+        item for number, values in rows if (item := _parse_measure_row(number, values, by_code, by_credit, errors))
+    ]
     seen = Counter((i["object"].pk, i["level"]) for i in items)
     for item in items:
         if seen[(item["object"].pk, item["level"])] > 1:
@@ -206,5 +208,7 @@ def measures_import(*, actor: User, content: bytes, dry_run: bool = False) -> Me
         updates, ["measures", "stop_lines", "cut_percent", "heavy_truck_ban", "note", "updated_at", "updated_by"],
         batch_size=500,
     )  # fmt: skip
-    audit_record(actor=actor, action="measure.import", after={k: v for k, v in result.as_dict().items() if k != "preview"})
+    audit_record(
+        actor=actor, action="measure.import", after={k: v for k, v in result.as_dict().items() if k != "preview"}
+    )
     return result

@@ -22,7 +22,6 @@ from envgrid.emergency.choices import (
     CheckStatus,
     WarningAction,
     WarningLevel,
-    WarningStatus,
 )
 from envgrid.emergency.errors import (
     EmergencyConflict,
@@ -160,9 +159,7 @@ def _notify(warning: PollutionWarning, verb: str, title: str, body: str, unit_id
 
 
 def _units_with_open_checks(warning: PollutionWarning) -> set[int]:
-    return set(
-        SpotCheck.objects.filter(warning=warning, status=CheckStatus.PENDING).values_list("unit_id", flat=True)
-    )
+    return set(SpotCheck.objects.filter(warning=warning, status=CheckStatus.PENDING).values_list("unit_id", flat=True))
 
 
 def _require_manager(actor: User | None) -> None:
@@ -233,8 +230,8 @@ def warning_record(
     )  # fmt: skip
     warning.full_clean()
     warning.save()
-    _event(warning, actor=actor, action=WarningAction.RECORD, note=warning.note,
-           data={"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(), "area": warning.area_name})  # fmt: skip
+    data = {"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(), "area": warning.area_name}
+    _event(warning, actor=actor, action=WarningAction.RECORD, note=warning.note, data=data)
     return warning
 
 
@@ -303,9 +300,9 @@ def warning_change(
             raise EmergencyError(EmergencyErrorCode.INVALID, _("Nothing to change: give a new level or a new end."))
         if locked.is_active:
             before_units = _units_with_open_checks(locked)
-            cancelled = SpotCheck.objects.filter(
-                warning=locked, status=CheckStatus.PENDING, due_at__gt=now
-            ).update(status=CheckStatus.CANCELLED)
+            cancelled = SpotCheck.objects.filter(warning=locked, status=CheckStatus.PENDING, due_at__gt=now).update(
+                status=CheckStatus.CANCELLED
+            )
             changes.update(_plan_checks(locked, since=now), replaced=cancelled)
         return changes
 
