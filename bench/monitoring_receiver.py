@@ -36,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 STATIONS = 500
+LOOP = os.environ.get("BENCH_LOOP", "auto")
 PROFILE = os.environ.get("BENCH_RX_PROFILE", "")  # a file name: profile the receiver process into it
 
 
@@ -64,6 +65,8 @@ def start_receiver(env: dict, port: int) -> subprocess.Popen:
             "serve",
             "--port",
             str(port),
+            "--loop",
+            LOOP,
         ],
         cwd=ROOT,
         env=env,
@@ -139,7 +142,7 @@ def run_backend(label: str, database_url: str, args) -> float:
     from envgrid.monitoring.services import stations_simulated_ensure
     from envgrid.monitoring.simulator import SimStation
 
-    call_command("migrate", verbosity=0, interactive=False)
+    call_command("migrate", "monitoring", verbosity=0, interactive=False)  # and what it depends on
     stations = stations_simulated_ensure(count=STATIONS)
     players = [SimStation(s.mn, s.password) for s in stations]
     mn_ids = dict(Station.objects.values_list("mn", "id"))
@@ -149,11 +152,18 @@ def run_backend(label: str, database_url: str, args) -> float:
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
     receiver = start_receiver(env, port)
     rates_rx, rates_bare, lost_total, missing_total, acked_total = [], [], 0, 0, 0
+    rx_cpu_round = sim_cpu_round = 0.0
     base = datetime(2020, 1, 1, tzinfo=datetime.now().astimezone().tzinfo)
     try:
         for round_number in range(3):
             start = base + timedelta(days=200 * round_number)
-            result = asyncio.run(timed_simulation(port, players, args.seconds, start))
+            from envgrid.monitoring.receiver import loop_factory
+
+            rx_cpu0, sim_cpu0 = cpu_seconds(receiver.pid), time.process_time()
+            with asyncio.Runner(loop_factory=loop_factory(args.loop)) as runner:
+                result = runner.run(timed_simulation(port, players, args.seconds, start))
+            rx_cpu_round += cpu_seconds(receiver.pid) - rx_cpu0
+            sim_cpu_round += time.process_time() - sim_cpu0
             rates_rx.append(result.acked / result.seconds)
             lost_total += result.lost
             acked_total += result.acked
@@ -188,6 +198,10 @@ def run_backend(label: str, database_url: str, args) -> float:
         f"receiver {rx_rss:.0f} MB; CPU seconds: bench (simulator + baseline) {time.process_time():.1f}, "
         f"receiver {rx_cpu:.1f}"
     )
+    print(
+        f"[{label}] CPU per acknowledged frame during the rounds: receiver {rx_cpu_round / acked_total * 1e6:.0f} us, "
+        f"simulator {sim_cpu_round / acked_total * 1e6:.0f} us; load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"[{label}] ratio receiver / bare executemany: {ratio:.2f} (target >= 0.33)")
     if lost_total or missing_total:
         raise SystemExit(f"[{label}] FAILED: {lost_total} lost, {missing_total} acknowledged but not stored")
@@ -202,6 +216,7 @@ def main() -> None:
         "--postgres", default="", help="Run on this PostgreSQL database (dropped and created) instead of SQLite."
     )
     args = parser.parse_args()
+    args.loop = LOOP
     args.seconds = args.seconds or (3.0 if args.quick else 10.0)
     print(f"HJ 212 receiver bench: {STATIONS} stations, CN 2051 with Flag=5, rounds of {args.seconds:.0f} s")
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,6 +10,7 @@ still acknowledged. Correcting a value is an operator's job, not something a res
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ class StoreResult:
     duplicates: int = 0
     ignored: int = 0  # authenticated packets of commands that are not readings (heartbeats, 9014…)
     rejects: list[Reject] = field(default_factory=list)
+    keys: list[tuple[int, int, datetime]] = field(default_factory=list)  # (station, cn, data_time) of the rows
 
 
 def station_create(
@@ -142,12 +144,15 @@ def readings_store(
     peers: Sequence[str] | None = None,
     received_at: datetime | None = None,
     stations: dict[str, Credentials] | None = None,
+    notify: bool = True,
 ) -> StoreResult:
     """Authenticate and store a batch of parsed HJ 212 packets in one transaction; refused ones are logged.
 
     Unknown MN, wrong PW or an inactive station: the packet is refused and kept as a ``RejectedFrame``,
     never as a reading. Readings (CN 2011/2051/2061/2031) are inserted or ignored when already stored, and
     the stations' ``last_seen_at``, protocol version and flagged state are updated in the same transaction.
+    ``readings_stored`` is sent once committed, with ``result.keys``; ``notify=False`` leaves that to the
+    caller (the HJ 212 receiver sends it once for all the batches it committed in the last second).
     """
     now = received_at or timezone.now()
     result = StoreResult(accepted=[False] * len(packets))
@@ -179,9 +184,9 @@ def readings_store(
             inserted = _insert_readings(rows)
             result.stored = inserted
             result.duplicates = len(rows) - inserted
-            if readings_stored.has_listeners():
-                keys = [(row[0], row[1], row[2]) for row in rows]
-                transaction.on_commit(lambda: readings_stored.send(sender=Station, readings=keys))
+            keys = result.keys = [(row[0], row[1], row[2]) for row in rows]
+            if notify and readings_stored.has_listeners():
+                transaction.on_commit(lambda: readings_stored.send(sender=Station, readings=keys), robust=True)
         _mark_seen(seen, now)
         if result.rejects:
             frames_reject(result.rejects)
@@ -244,30 +249,80 @@ def _flags_json(items: tuple) -> str:
 
 
 def _insert_readings(rows: list[tuple]) -> int:
-    """Multi-row INSERT … ON CONFLICT DO NOTHING; the number of rows really inserted."""
-    ops = connection.ops
-    adapt = ops.adapt_datetimefield_value
-    json_marker = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    """Multi-row INSERT … ON CONFLICT DO NOTHING; the number of rows really inserted.
+
+    As few statements as the database takes parameters for (SQLite: its real variable limit, not Django's
+    conservative 999), the full-size statement's text built once, and on SQLite run on the driver's
+    cursor directly (Django's wrapper would rewrite every ``%s`` of a 8,500-parameter statement each time).
+    """
+    vendor = connection.vendor
     width = len(READING_COLUMNS) + 6
-    max_params = connection.features.max_query_params or 65535  # SQLite's limit, or PostgreSQL's
-    per_statement = max(1, min(500, max_params // width))
-    row_sql = "(" + ", ".join(["%s"] * (width - 3) + [json_marker, json_marker, "%s"]) + ")"
-    head = (
-        f"INSERT INTO monitoring_reading (station_id, cn, data_time, {', '.join(READING_COLUMNS)}, flags, extras, "
-        "received_at) VALUES "
-    )
-    tail = " ON CONFLICT (station_id, cn, data_time) DO NOTHING"
-    received = adapt(rows[0][-1])
+    per_statement = max(1, min(_ROWS_PER_STATEMENT, _max_params() // width))
+    received = connection.ops.adapt_datetimefield_value(rows[0][-1])
+    adapt = _time_adapter()
     inserted = 0
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor
+        execute = sqlite3.Cursor.execute if vendor == "sqlite" else type(raw).execute  # not the wrapper's
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             params: list = []
             for row in chunk:
                 params += (row[0], row[1], adapt(row[2]), *row[3:-1], received)
-            cursor.execute(head + ", ".join([row_sql] * len(chunk)) + tail, params)
-            inserted += cursor.rowcount
+            execute(raw, _insert_sql(vendor, len(chunk), full=len(chunk) == per_statement), params)
+            inserted += raw.rowcount
     return inserted
+
+
+_ROWS_PER_STATEMENT = 500
+_INSERT_SQL: dict[tuple[str, int], str] = {}
+
+
+def _max_params() -> int:
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return min(connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), 32766)
+    return connection.features.max_query_params or 65535  # PostgreSQL's limit
+
+
+def _insert_sql(vendor: str, count: int, *, full: bool) -> str:
+    """The INSERT of ``count`` readings, in the driver's own parameter style; kept when it is the full size."""
+    sql = _INSERT_SQL.get((vendor, count))
+    if sql is None:
+        mark = "?" if vendor == "sqlite" else "%s"
+        json_mark = "%s::jsonb" if vendor == "postgresql" else mark
+        width = len(READING_COLUMNS) + 6
+        row_sql = "(" + ", ".join([mark] * (width - 3) + [json_mark, json_mark, mark]) + ")"
+        sql = (
+            f"INSERT INTO monitoring_reading (station_id, cn, data_time, {', '.join(READING_COLUMNS)}, flags, "
+            f"extras, received_at) VALUES {', '.join([row_sql] * count)} "
+            "ON CONFLICT (station_id, cn, data_time) DO NOTHING"
+        )
+        if full:
+            _INSERT_SQL[(vendor, count)] = sql
+    return sql
+
+
+def _time_adapter():
+    """``adapt_datetimefield_value`` of the connection, remembered per value on SQLite (text conversion,
+    and the readings of one batch share a few minutes); PostgreSQL's driver takes datetimes as they are."""
+    if connection.vendor != "sqlite":
+        return connection.ops.adapt_datetimefield_value
+    cache = _ADAPTED_TIMES
+    if len(cache) > 4096:
+        cache.clear()
+    adapt = connection.ops.adapt_datetimefield_value
+
+    def adapted(value):
+        text = cache.get(value)
+        if text is None:
+            text = cache[value] = adapt(value)
+        return text
+
+    return adapted
+
+
+_ADAPTED_TIMES: dict = {}
 
 
 def _mark_seen(seen: dict[int, tuple[int, bool | None]], now: datetime) -> None:
