@@ -77,22 +77,21 @@ def detail_model(kind: str):
     return DETAIL_MODELS.get(kind)
 
 
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def road_line(geometry: Any) -> shapely.LineString:
     """A road's GeoJSON LineString (WGS-84) as a shapely line; ValidationError when it is not one."""
     try:
         line = shapely.geometry.shape(geometry)
     except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException):
-        raise ValidationError(
-            {"geometry": _("The road line must be a GeoJSON LineString.")}, code="line_invalid"
-        ) from None
+        raise _field_error("geometry", _("The road line must be a GeoJSON LineString."), "line_invalid") from None
     if line.geom_type != "LineString" or len(line.coords) < 2 or line.length == 0:
-        raise ValidationError(
-            {"geometry": _("The road line needs at least two different points.")}, code="line_invalid"
-        )
+        raise _field_error("geometry", _("The road line needs at least two different points."), "line_invalid")
     if not all(in_china(x, y) for x, y in line.coords):
-        raise ValidationError(
-            {"geometry": _("The road line lies outside China; give WGS-84 longitude, latitude.")},
-            code="line_outside_china",
+        raise _field_error(
+            "geometry", _("The road line lies outside China; give WGS-84 longitude, latitude."), "line_outside_china"
         )
     return line
 
@@ -101,30 +100,20 @@ def object_locate(obj: SupervisedObject) -> None:
     """Fill the object's grid and street from its point (a road's point defaults to its line's middle)."""
     if obj.geometry:
         line = road_line(obj.geometry)
-        obj.geometry = shapely.geometry.mapping(line)
-        obj.geometry["coordinates"] = [list(xy) for xy in obj.geometry["coordinates"]]
+        obj.geometry = {"type": "LineString", "coordinates": [list(xy) for xy in line.coords]}
         if obj.lon is None or obj.lat is None:
             middle = line.interpolate(0.5, normalized=True)
             obj.lon, obj.lat = round(middle.x, 7), round(middle.y, 7)
     if obj.lon is None or obj.lat is None:
-        raise ValidationError({"lon": _("Give the object's longitude and latitude (WGS-84).")}, code="required")
+        raise _field_error("lon", _("Give the object's longitude and latitude (WGS-84)."), "required")
+    where = {"lon": obj.lon, "lat": obj.lat}
     if not in_china(obj.lon, obj.lat):
-        raise ValidationError(
-            {
-                "lon": _("The point (%(lon)s, %(lat)s) is outside China; give WGS-84 longitude, latitude.")
-                % {"lon": obj.lon, "lat": obj.lat}
-            },
-            code="outside_china",
-        )
+        message = _("The point (%(lon)s, %(lat)s) is outside China; give WGS-84 longitude, latitude.") % where
+        raise _field_error("lon", message, "outside_china")
     grid = grid_for_point(obj.lon, obj.lat)
     if grid is None:
-        raise ValidationError(
-            {
-                "lon": _("The point (%(lon)s, %(lat)s) is in no grid of the district.")
-                % {"lon": obj.lon, "lat": obj.lat}
-            },
-            code=SourcesErrorCode.OUTSIDE_GRIDS,
-        )
+        message = _("The point (%(lon)s, %(lat)s) is in no grid of the district.") % where
+        raise _field_error("lon", message, SourcesErrorCode.OUTSIDE_GRIDS)
     obj.grid, obj.street = grid, grid.street
 
 
@@ -493,3 +482,25 @@ def responsibility_transfer(
         _tell_people(new, "responsibility.assigned", _("You now answer for %(target)s") % {"target": new.target})
     responsibility.valid_to = old.valid_to
     return new
+
+
+# --- source families -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def family_save(*, actor: User | None, family: SourceFamily | None = None, **fields: Any) -> SourceFamily:
+    """Create or change a source family (the district's own list of 六源); administrators only."""
+    from envgrid.core.choices import Role
+
+    if actor is not None and not (actor.is_superuser or actor.role == Role.ADMIN):
+        raise SourcesPermissionDenied(_("Only an administrator may change the source families."))
+    if unknown := set(fields) - {"code", "name", "sort_order", "active"}:
+        raise TypeError(f"family_save() cannot change {', '.join(sorted(unknown))}")
+    before = snapshot(family) if family is not None else None
+    family = family or SourceFamily()
+    for name, value in fields.items():
+        setattr(family, name, value)
+    family.full_clean()
+    family.save()
+    audit_record(actor=actor, action="source_family.save", obj=family, before=before, after=snapshot(family))
+    return family
