@@ -255,7 +255,7 @@ def alert_raise(
                 alert.save()
         except IntegrityError:  # the one-open-alert constraint: raised meanwhile
             return None
-        _attach_case(alert, seen)
+        _attach_case(alert, Observation(peak.at, peak.metric, peak.value, peak.median, seen.points))
         if alert.case_id:
             alert.save(update_fields=["case"])
         return alert
