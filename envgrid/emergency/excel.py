@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -51,7 +52,7 @@ def read_rows(content: bytes, columns: Sequence[Column]) -> list[tuple[int, dict
         raise EmergencyError(EmergencyErrorCode.IMPORT_UNREADABLE, _("The file is larger than 10 MB."))
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError, TypeError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
         raise EmergencyError(
             EmergencyErrorCode.IMPORT_UNREADABLE, _("This is not an Excel workbook (.xlsx): %(e)s") % {"e": exc}
         ) from None
