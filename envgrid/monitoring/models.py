@@ -355,8 +355,8 @@ class HourlyRollup(AqiFields):
     class Meta:
         verbose_name = _("hourly rollup")
         verbose_name_plural = _("hourly rollups")
+        # (station, hour) serves every read: series, the latest AQI (per station), the rollups' ranges.
         constraints = [models.UniqueConstraint(fields=["station", "data_time"], name="hourlyrollup_unique")]
-        indexes = [models.Index(fields=["data_time"], name="hourlyrollup_time")]
 
     def __str__(self) -> str:
         return f"{self.station_id} {self.data_time:%Y-%m-%d %H}"

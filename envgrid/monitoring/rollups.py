@@ -160,10 +160,13 @@ def _db_time(moment: datetime):
 
 
 def _station_filter(station_ids: Sequence[int] | None, params: list) -> str:
+    """``AND station_id IN (…)`` with the ids inlined (integers), so the (station, time) indexes serve the range
+    and no parameter limit applies."""
     if station_ids is None:
         return ""
-    params.extend(station_ids)
-    return f" AND station_id IN ({', '.join(['%s'] * len(station_ids))})"
+    if not station_ids:
+        return " AND 1 = 0"
+    return f" AND station_id IN ({', '.join(str(int(i)) for i in station_ids)})"
 
 
 def _aggregate_readings(station_ids: Sequence[int] | None, h0: int, h1: int) -> list[tuple]:
@@ -198,12 +201,20 @@ def _stored_hours(station_ids: Sequence[int] | None, h0: int, h1: int) -> list[t
 
 
 def _insert(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Bulk insert: COPY on PostgreSQL; the driver's own ``executemany`` on SQLite (one prepared statement)."""
     if not rows:
         return
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+    names = ", ".join(columns)
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), 20000):
-            cursor.executemany(sql, rows[start : start + 20000])
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        if connection.vendor == "sqlite":
+            cursor.cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['?'] * len(columns))})", rows)
+            return
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
 
 
 def _delete_range(table: str, column: str, low, high, station_ids: Sequence[int] | None) -> int:
@@ -509,6 +520,8 @@ def _rollup_chunk(station_ids: Sequence[int] | None, day_from: date, day_to: dat
     d0, d1 = day_index(day_from), day_index(day_to)
     h_start, h_end = first_hour(day_from), first_hour(day_to)
     h0 = h_start - (O3_WINDOW - 1)  # context for the first O3 8-h windows
+    if station_ids is None:  # every station, listed: a range scan per station instead of a whole-table scan
+        station_ids = list(Station.objects.order_by("pk").values_list("pk", flat=True))
     inputs = _hour_inputs(station_ids, h0, h_end, cutoff_hour)
     _delete_range(
         "monitoring_hourlyrollup",
@@ -779,21 +792,22 @@ def station_series(*, station: Station | int, start: datetime, end: datetime, in
 def latest_aqi(station_ids: Iterable[int] | None = None, *, within_hours: int = 72) -> dict[int, dict]:
     """The latest hourly AQI of each station within the last ``within_hours`` (for the map colours):
     ``{station_id: {aqi, level, category, color, primary_pollutants, data_time}}``; stations without one are
-    left out."""
+    left out. Reads by (station, hour), the rollups' key."""
     since = timezone.now() - timedelta(hours=within_hours)
-    rows = HourlyRollup.objects.filter(data_time__gte=since, aqi__isnull=False)
-    if station_ids is not None:
-        rows = rows.filter(station_id__in=list(station_ids))
-    latest: dict[int, HourlyRollup] = {}
-    fields = ("station_id", "data_time", "aqi", "aqi_level", "primary_pollutants")
-    for row in rows.order_by("station_id", "data_time").only(*fields):
-        latest[row.station_id] = row
+    if station_ids is None:
+        station_ids = Station.objects.values_list("pk", flat=True)
+    rows = HourlyRollup.objects.filter(station_id__in=list(station_ids), data_time__gte=since, aqi__isnull=False)
+    latest: dict[int, tuple] = {}
+    for row in rows.order_by("station_id", "data_time").values_list(
+        "station_id", "data_time", "aqi", "aqi_level", "primary_pollutants"
+    ):
+        latest[row[0]] = row
     return {
         station_id: {
-            "aqi": row.aqi,
-            "primary_pollutants": [p for p in row.primary_pollutants.split(";") if p],
-            "data_time": row.data_time,
-            **_level_fields(row.aqi, row.aqi_level, local_day(row.data_time), "hourly"),
+            "aqi": aqi,
+            "primary_pollutants": [p for p in primary.split(";") if p],
+            "data_time": data_time,
+            **_level_fields(aqi, level, local_day(data_time), "hourly"),
         }
-        for station_id, row in latest.items()
+        for station_id, (_, data_time, aqi, level, primary) in latest.items()
     }

@@ -321,7 +321,8 @@ def test_latest_aqi_gives_each_stations_latest_valid_hour(django_assert_max_num_
     day = (hour + timedelta(hours=8)).date()
     rollups_rebuild(since=day - timedelta(days=1), until=day + timedelta(days=1))
 
-    with django_assert_max_num_queries(3):
+    latest_aqi()  # loads the standards once
+    with django_assert_max_num_queries(2):
         colours = latest_aqi()
 
     assert colours[a.pk]["aqi"] == 29 and colours[a.pk]["color"] == "#00E400" and colours[a.pk]["data_time"] == hour
