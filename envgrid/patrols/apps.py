@@ -30,7 +30,7 @@ class PatrolsConfig(AppConfig):
         )  # fmt: skip
         register_home_counts(home_counts)
         register_demo(DemoPart(name="patrols", load=demo.load, reset=demo.reset, order=200))
-        register_case_panel(CasePanel(title=_("Inspection"), render=panels.case_card, order=30))
+        register_case_panel(CasePanel(title=_("Inspection behind the case"), render=panels.case_card, order=30))
         try:
             from envgrid.sources.hooks import ObjectPanel, register_object_panel
         except ImportError:  # the object page's hook is not there: no cards on it

@@ -70,6 +70,8 @@ class InspectionForm(forms.Form):
         initial.setdefault("started_at", now.replace(second=0, microsecond=0))
         super().__init__(*args, **kwargs)
         self.fields["plan"].queryset = plans
+        if "plan" not in initial and len(plans) == 1:
+            self.initial["plan"] = plans[0].pk
         self.fields["other_units"].queryset = Unit.objects.filter(is_active=True).exclude(pk=user.unit_id)
         self.fields["category"].queryset = _categories()
         self.items = list(checklist.items.select_related("category")) if checklist else []
