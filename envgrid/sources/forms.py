@@ -214,7 +214,9 @@ class AssignForm(StyledForm):
 
     person = PersonField(label=_("Responsible person (unit)"))
     deputy = PersonField(label=_("Deputy"), required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=ResponsibilityRole.choices, initial=ResponsibilityRole.LEAD)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=ResponsibilityRole.choices, initial=ResponsibilityRole.LEAD, required=False
+    )
     valid_from = forms.DateField(label=_("From"), widget=DATE)
     valid_to = forms.DateField(label=_("Until (empty: open-ended)"), widget=DATE, required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
@@ -231,7 +233,7 @@ class AssignForm(StyledForm):
                 unit=data["person"].unit,
                 person=data["person"],
                 deputy=data["deputy"],
-                role=data["role"],
+                role=data["role"] or ResponsibilityRole.LEAD,
                 valid_from=data["valid_from"],
                 valid_to=data["valid_to"],
                 note=data["note"],

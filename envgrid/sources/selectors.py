@@ -68,7 +68,9 @@ def owners_on(objects: list[SupervisedObject], day: dt.date | None = None) -> di
     if not objects:
         return {}
     in_force = (
-        Responsibility.objects.on(day).filter(role=ResponsibilityRole.LEAD).select_related("unit", "person", "deputy")
+        Responsibility.objects.on(day)
+        .filter(role=ResponsibilityRole.LEAD)
+        .select_related("unit", "person", "deputy", "supervised_object", "grid", "family", "region")
     )
     owners: dict[int, Responsibility] = {}
     by_object: dict[int, Responsibility] = {}
