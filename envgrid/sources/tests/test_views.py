@@ -127,7 +127,7 @@ def test_one_click_assignment_shrinks_the_coverage_report(district, users):
     assert response.status_code == 200 and response["HX-Trigger"] == "coverageChanged"
     summary = dispatcher.get(reverse("source-coverage"), {"part": "summary"}, HTTP_HX_REQUEST="true")
     assert summary.context["matrix"]["open"] == open_before - 1
-    assert 'data-testid="coverage-open">%d<' % (open_before - 1) in summary.content.decode()
+    assert f'data-testid="coverage-open">{open_before - 1}<' in summary.content.decode()
 
 
 def test_assigning_a_family_in_a_street_covers_all_its_objects(district, users):
