@@ -109,6 +109,7 @@ class MeasureSerializer(serializers.ModelSerializer):
         fields = ["id", "supervised_object", "object_code", "object_name", "level", "measures", "stop_lines",
                   "cut_percent", "heavy_truck_ban", "note", "updated_at", "updated_by"]  # fmt: skip
         read_only_fields = ["id", "object_code", "object_name", "updated_at", "updated_by"]
+        validators = []  # posting a line again replaces it (the service upserts by enterprise and level)
 
 
 class PhotoSerializer(serializers.ModelSerializer):

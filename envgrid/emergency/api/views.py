@@ -3,6 +3,7 @@ reduction list, spot checks (with record). Same scope and services as the web pa
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -11,7 +12,14 @@ from rest_framework.response import Response
 
 from envgrid.emergency import selectors
 from envgrid.emergency.api import serializers as s
-from envgrid.emergency.models import DutyAssignment, PollutionWarning, ReductionMeasure, SpotCheck
+from envgrid.emergency.errors import EmergencyPermissionDenied
+from envgrid.emergency.models import (
+    DutyAssignment,
+    PollutionWarning,
+    ReductionMeasure,
+    SpotCheck,
+    can_manage_emergency,
+)
 from envgrid.emergency.services import checks as check_services
 from envgrid.emergency.services import duty as duty_services
 from envgrid.emergency.services import measures as measure_services
@@ -174,6 +182,9 @@ class MeasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
 
     @extend_schema(request=s.MeasureSerializer, responses={201: s.MeasureSerializer})
     def create(self, request):
+        """Set one enterprise's measures at one level (replacing the line if there is one)."""
+        if not can_manage_emergency(request.user):
+            raise EmergencyPermissionDenied(_("Only the command centre keeps the emergency reduction list."))
         given = s.MeasureSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
