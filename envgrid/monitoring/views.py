@@ -99,11 +99,19 @@ def station_map(request):
     context = {
         "map_settings": settings.ENVGRID_MAP,
         "legend": selectors.aqi_legend(),
-        "refresh_seconds": MAP_REFRESH_SECONDS,
+        "refresh_seconds": _refresh_seconds(request, MAP_REFRESH_SECONDS),
         "tabs": monitoring_tabs(request, "map"),
         "kinds": StationKind.choices,
     }
     return render(request, "monitoring/map.html", context)
+
+
+def _refresh_seconds(request, default: int) -> int:
+    """``?refresh=`` seconds (5 to 600; e.g. a wall display in the command centre), else the default."""
+    try:
+        return min(max(int(request.GET.get("refresh", default)), 5), 600)
+    except ValueError:
+        return default
 
 
 _TO_MAP_CRS = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}

@@ -93,7 +93,7 @@
         tooltip: { trigger: "item", valueFormatter: (v) => v + " %" },
         legend: { top: 0, data: names, textStyle: { fontSize: 10 } },
         angleAxis: { type: "category", data: data.sectors, boundaryGap: false, startAngle: 90 + 360 / 32 },
-        radiusAxis: { axisLabel: { formatter: "{value}%" } },
+        radiusAxis: { axisLabel: { show: false }, axisLine: { show: false }, axisTick: { show: false } },
         polar: { center: ["50%", "56%"], radius: "70%" },
         series: data.percent.map((row, i) => ({
           type: "bar", coordinateSystem: "polar", stack: "wind", name: names[i] + " m/s",

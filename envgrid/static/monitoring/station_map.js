@@ -11,6 +11,22 @@
     L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution, maxZoom: 18 }).addTo(map);
   }
   const markers = new Map();
+  // The grids (outlines, lightly tinted by street) under the stations: the map carries its own context offline.
+  map.createPane("grids").style.zIndex = 350; // below the stations (overlay pane: 400)
+  const gridLayer = L.layerGroup().addTo(map);
+  if (el.dataset.gridsSource) {
+    fetch(el.dataset.gridsSource, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((data) => {
+        if (!data) return;
+        L.geoJSON(data, {
+          interactive: false,
+          pane: "grids",
+          style: (f) => ({ color: "#90a4ae", weight: 0.8, fillColor: f.properties.colour, fillOpacity: 0.12 }),
+        }).addTo(gridLayer);
+      })
+      .catch(() => {});
+  }
   const kindSelect = document.getElementById("map-kind");
   let fitted = false;
   let timer = null;
@@ -51,6 +67,7 @@
       if (!m) {
         m = L.circleMarker([s.lat, s.lon], style(s)).addTo(map);
         m.bindPopup("");
+        m.on("popupopen", () => m.closeTooltip());
         markers.set(s.id, m);
       } else {
         m.setLatLng([s.lat, s.lon]);
