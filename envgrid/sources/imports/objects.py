@@ -291,6 +291,7 @@ def _locate(rows: list[tuple[int, dict]], checker: _Checker, bad: set[int]) -> N
                 "lon",
                 _("The point (%(lon)s, %(lat)s) is in no grid of the district.")
                 % {"lon": row["lon"], "lat": row["lat"]},
+                f"{row['lon']}, {row['lat']}",
                 code="outside_grids",
             )
             bad.add(number)
