@@ -70,8 +70,9 @@ class InspectionForm(forms.Form):
         initial.setdefault("started_at", now.replace(second=0, microsecond=0))
         super().__init__(*args, **kwargs)
         self.fields["plan"].queryset = plans
-        if "plan" not in initial and len(plans) == 1:
-            self.initial["plan"] = plans[0].pk
+        same_kind = [p for p in plans if p.kind == self.initial.get("kind")]
+        if "plan" not in initial and len(same_kind) == 1:
+            self.initial["plan"] = same_kind[0].pk
         self.fields["other_units"].queryset = Unit.objects.filter(is_active=True).exclude(pk=user.unit_id)
         self.fields["category"].queryset = _categories()
         self.items = list(checklist.items.select_related("category")) if checklist else []
