@@ -114,4 +114,5 @@ def spot_check_record(
         locked.case = _open_case(locked, actor, files)
         locked.save(update_fields=["case"])
     check.__dict__.update({k: v for k, v in locked.__dict__.items() if k != "_state"})
+    check.case, check.checked_by = locked.case, locked.checked_by
     return locked
