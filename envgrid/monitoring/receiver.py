@@ -102,6 +102,7 @@ class Receiver:
         *,
         batch_size: int = 500,
         linger: float = 0.002,
+        max_linger: float = 0.02,
         cache_seconds: float = 30.0,
         stat_seconds: float = 5.0,
         idle_timeout: float = 600.0,
@@ -110,6 +111,7 @@ class Receiver:
         self.host, self.port = host, port
         self.batch_size = batch_size
         self.linger = linger
+        self.max_linger = max_linger
         self.cache_seconds = cache_seconds
         self.stat_seconds = stat_seconds
         self.idle_timeout = idle_timeout
@@ -233,8 +235,8 @@ class Receiver:
         work = self._work
         while True:
             await work.wait()
-            if self.linger and len(self._pending) < self.batch_size and not self._closing:
-                await asyncio.sleep(self.linger)  # let the answers just sent bring the next uploads in
+            if self.linger and not self._closing:
+                await self._gather()
             work.clear()
             items = self._pending[: self.batch_size]
             del self._pending[: self.batch_size]
@@ -251,6 +253,20 @@ class Receiver:
                         connection.transport.resume_reading()
                 self._paused.clear()
             if self._closing and not self._pending and not self._pending_rejects and not self._unnotified:
+                return
+
+    async def _gather(self) -> None:
+        """Linger while uploads are still coming in, so a wave of them is one transaction, not many small ones.
+
+        After the answers of a batch go out, its stations send their next uploads within a few ms. The writer
+        waits ``linger`` at least, then more steps of ``linger`` while the batch is under a quarter of the open
+        connections (and ``batch_size``), at most ``max_linger`` in all: fewer commits, the same data."""
+        loop = self._loop
+        deadline = loop.time() + self.max_linger
+        target = min(self.batch_size, max(1, len(self._connections) // 4))
+        while True:
+            await asyncio.sleep(self.linger)
+            if len(self._pending) >= target or loop.time() >= deadline or self._closing:
                 return
 
     async def _notify(self, loop) -> None:

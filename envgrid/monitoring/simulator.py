@@ -96,12 +96,12 @@ def station_values(rng: random.Random, level: float, moment: datetime, pm_factor
 # Each station is an ``asyncio.Protocol`` driven by callbacks, not a coroutine over streams: the load
 # generator shares the CPU with the receiver it measures, and a stream round trip (write, drain, readuntil,
 # a timeout scope) costs several times the work of the frame itself. For the same reason the values come
-# from ``station_value_block`` (the model of ``station_values``, vectorised over an hour of minutes), and
+# from ``station_value_block`` (the model of ``station_values``, vectorised over blocks of minutes), and
 # the frame is one ``%`` format of a per-station template.
 
 FACTORS = ("a34004", "a34002", "a21026", "a21004", "a21005", "a05024", "a01001", "a01002", "a01006", "a01007", "a01008")
 _DECIMALS = (1, 1, 1, 1, 3, 1, 1, 1, 2, 1, 0)
-BLOCK_MINUTES = 60  # values computed per station at a time
+BLOCK_MINUTES = 240  # values computed per station at a time (NumPy's cost is per call, not per value)
 _RETRY_SECONDS = 0.5  # after a refused connection, before the next try
 
 
@@ -113,11 +113,11 @@ def _bumps(hours, centre: float, width: float):
     return np.exp(-((distance / width) ** 2))
 
 
-def station_value_block(rng, level: float, first: datetime, pm_factors) -> list[list[float]]:
+def station_value_block(rng, level: float, first: datetime, pm_factors):
     """``station_values`` for ``len(pm_factors)`` consecutive minutes from ``first`` (China time), at once.
 
     The same model (diurnal shapes, noise, rounding), computed with NumPy over the block; ``rng`` is a
-    ``numpy.random.Generator``. Rows are minutes, columns ``FACTORS``, as Python floats.
+    ``numpy.random.Generator``. A float array: rows are minutes, columns ``FACTORS``.
     """
     import numpy as np
 
@@ -146,7 +146,7 @@ def station_value_block(rng, level: float, first: datetime, pm_factors) -> list[
         np.round(np.abs(1.5 + 1.5 * sun + 0.4 * noise[9]), 1),
         np.round((200 + 40 * np.sin(hours / 3) + 10 * noise[10]) % 360, 0),
     ]
-    return np.column_stack(columns).tolist()
+    return np.column_stack(columns)
 
 
 def _frame_template(station: SimStation) -> str:
@@ -239,7 +239,7 @@ class _Player:
         self.ack_head = f"ST=91;CN=9014;PW={station.password};MN={station.mn};Flag={FLAG_ACK & ~3};CP=&&&&"
         self.millis = f"{index % 1000:03d}"
         self.minute = 0
-        self.block: list[list[float]] = []
+        self.block = None  # NumPy array of the values of minutes block_start, block_start + 1, …
         self.block_start = 0
         self.link: _Link | None = None
         self.transport: asyncio.Transport | None = None
@@ -278,12 +278,12 @@ class _Player:
         minute = self.minute
         self.minute += 1
         offset = minute - self.block_start
-        if not 0 <= offset < len(self.block):
+        if self.block is None or not 0 <= offset < len(self.block):
             self.refill(minute)
             offset = 0
         data_time, qn_second = self.run.clock.texts(minute)
         qn = qn_second + self.millis
-        frame = build_frame(self.template % (qn, data_time, *self.block[offset]))
+        frame = build_frame(self.template % (qn, data_time, *self.block[offset].tolist()))
         self.expected = build_frame(f"QN={qn};{self.ack_head}")
         self.moment_minute = minute
         self.waiting = True
@@ -293,7 +293,9 @@ class _Player:
 
     def refill(self, minute: int) -> None:
         run = self.run
-        count = BLOCK_MINUTES if not run.minutes else max(1, min(BLOCK_MINUTES, run.minutes - minute))
+        count = min(BLOCK_MINUTES, 2 * len(self.block)) if self.block is not None else 16  # short runs stay cheap
+        if run.minutes:
+            count = max(1, min(count, run.minutes - minute))
         if run.episode and self.index == 0:
             factors = [episode_factor(m, run.minutes) for m in range(minute, minute + count)]
         else:
@@ -403,8 +405,11 @@ async def simulate(
     start: datetime | None = None,
     ack_timeout: float = 10.0,
     stop: asyncio.Event | None = None,
+    result: SimResult | None = None,
 ) -> SimResult:
-    """Play ``stations`` for ``minutes`` simulated minutes (0: until ``stop`` is set); see the module doc."""
+    """Play ``stations`` for ``minutes`` simulated minutes (0: until ``stop`` is set); see the module doc.
+
+    The counts go to ``result`` (a new ``SimResult`` if none is given: pass one to watch them as they grow)."""
     from django.utils import timezone
 
     if start is None:  # as fast as answered: the minutes up to now, so no data comes from the future
@@ -412,7 +417,7 @@ async def simulate(
             timedelta(0) if speed else timedelta(minutes=minutes)
         )
     stop = stop or asyncio.Event()
-    result = SimResult()
+    result = result if result is not None else SimResult()
     began = time.monotonic()
     loop = asyncio.get_running_loop()
     run = _Run(

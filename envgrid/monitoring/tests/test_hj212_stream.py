@@ -187,6 +187,48 @@ def test_the_output_does_not_depend_on_how_the_stream_is_cut_and_memory_stays_bo
             assert item.startswith(b"##") and item.endswith(b"\r\n") and len(item) == int(item[2:6]) + 12
 
 
+@st.composite
+def pieces(draw):
+    return draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from([FRAME, OTHER, FRAME + OTHER, b"\r\n", b"##", b"##0500", FRAME[:40], FRAME[40:]]),
+                st.sampled_from([FRAME.replace(b"CN=", b"C\rN"), b"##" + FRAME[2:].replace(b"0", b"1", 1)]),
+                st.binary(max_size=40),
+            ),
+            max_size=12,
+        )
+    )
+
+
+def counters(splitter: FrameSplitter) -> tuple:
+    return splitter.frames, splitter.refused, splitter.dropped_bytes, splitter.buffered
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(pieces())
+def test_whole_frames_fed_one_per_call_take_the_fast_path_with_the_same_output_and_counters(chunks):
+    # A device writes one frame and waits: most feeds are exactly one frame, which the splitter returns
+    # without the general scan. Feeding the same bytes a piece at a time or a byte at a time must not differ.
+    fast, slow = FrameSplitter(), FrameSplitter()
+    fast_out = [item for chunk in chunks for item in fast.feed(chunk)]
+    slow_out = [item for byte in b"".join(chunks) for item in slow.feed(bytes([byte]))]
+
+    assert summary(fast_out) == summary(slow_out)
+    assert counters(fast) == counters(slow)
+    assert summary(fast.finish()) == summary(slow.finish())
+
+
+def test_a_whole_frame_after_unreported_garbage_comes_after_the_garbage_error():
+    splitter = FrameSplitter()
+
+    assert splitter.feed(b"junk") == []
+    out = splitter.feed(FRAME)
+    assert summary(out) == [("garbage", 0), FRAME]
+    assert summary(splitter.feed(FRAME)) == [FRAME]
+    assert summary(splitter.feed(b"xy" + OTHER)) == [("garbage", 4 + 2 * len(FRAME)), OTHER]
+
+
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.binary(max_size=3000), max_size=8))
 def test_arbitrary_bytes_never_grow_the_buffer_past_one_frame(chunks):

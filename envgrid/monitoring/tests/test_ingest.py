@@ -1,12 +1,13 @@
 """readings_store and frames_reject: mapping, flags, idempotent duplicates, refusals logged and not stored."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
 from envgrid.monitoring.hj212.packet import CHINA, build_data_frame, parse_frame
 from envgrid.monitoring.models import Reading, RejectedFrame, Station
 from envgrid.monitoring.services import Reject, frames_reject, readings_store, station_create
+from envgrid.monitoring.signals import readings_stored
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +141,61 @@ def test_frames_reject_escapes_and_truncates_raw_bytes():
     rejected = RejectedFrame.objects.get()
     assert rejected.raw.startswith("\\x00\\xff")
     assert len(rejected.raw) == 2 * 4 + 198
+
+
+# --- the batch path the receiver uses: many statements, signal, groups of stations ---------------------
+
+
+def test_a_batch_larger_than_one_statement_is_stored_whole_and_counted(station):
+    # 1,200 readings: more rows than one INSERT takes (500), and far more parameters than Django's 999
+    packets = [minute_packet(data_time=T0 + timedelta(minutes=i)) for i in range(1200)]
+    packets += packets[:7]  # sent again in the same batch
+
+    result = readings_store(packets)
+
+    assert (result.stored, result.duplicates) == (1200, 7)
+    assert Reading.objects.count() == 1200
+    assert Reading.objects.order_by("data_time").last().data_time == T0 + timedelta(minutes=1199)
+    assert len(result.keys) == 1207
+
+
+def test_readings_stored_is_sent_after_commit_with_every_row_unless_the_caller_sends_it(
+    station, django_capture_on_commit_callbacks
+):
+    heard = []
+
+    def listener(sender, readings, **kwargs):
+        heard.append(list(readings))
+
+    readings_stored.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            result = readings_store([minute_packet(), minute_packet(data_time=T0.replace(minute=41))])
+            assert heard == []  # not before the commit
+        assert heard == [[(station.pk, 2051, T0), (station.pk, 2051, T0.replace(minute=41))]]
+        assert result.keys == heard[0]
+
+        with django_capture_on_commit_callbacks(execute=True):
+            result = readings_store([minute_packet(data_time=T0.replace(minute=42))], notify=False)
+        assert len(heard) == 1  # not sent: the receiver sends it itself, with result.keys
+        assert result.keys == [(station.pk, 2051, T0.replace(minute=42))]
+    finally:
+        readings_stored.disconnect(listener)
+
+
+def test_stations_of_one_batch_are_marked_seen_by_version_and_flagged_state(station):
+    other = station_create(mn="010000A8900016F000169DC1", password=PW, name="Second", lon=116.41, lat=39.91)
+    old = station_create(mn="010000A8900016F000169DC2", password=PW, name="2005 logger", lon=116.42, lat=39.92)
+    clean = {"a34004": {"Avg": 30.0, "Flag": "N"}}
+
+    readings_store(
+        [
+            minute_packet(),  # CO flagged D
+            minute_packet(mn=other.mn, values=clean),
+            minute_packet(mn=old.mn, values=clean, flag=None),
+        ],
+        received_at=T0,
+    )
+
+    states = {s.mn: (s.last_seen_at, s.protocol_version, s.last_data_flagged) for s in Station.objects.all()}
+    assert states == {MN: (T0, 2017, True), other.mn: (T0, 2017, False), old.mn: (T0, 2005, False)}

@@ -11,8 +11,9 @@ import pytest
 
 from envgrid.monitoring.hj212.packet import CHINA, build_data_frame, build_frame, parse_frame
 from envgrid.monitoring.models import Reading, ReceiverStat, RejectedFrame
-from envgrid.monitoring.receiver import Receiver
+from envgrid.monitoring.receiver import Receiver, loop_factory
 from envgrid.monitoring.services import station_create
+from envgrid.monitoring.signals import readings_stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,10 +34,10 @@ def receiver(station):
 
 
 @contextmanager
-def running_receiver(**options):
+def running_receiver(loop_kind="asyncio", **options):
     """A receiver on a free loopback port, in its own thread and event loop, using the test database."""
     rx = Receiver("127.0.0.1", 0, **{"stat_seconds": 0.2, "linger": 0.001, **options})
-    loop = asyncio.new_event_loop()
+    loop = loop_factory(loop_kind)()
     thread = threading.Thread(target=loop.run_until_complete, args=(rx.run(),), daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -203,3 +204,77 @@ def test_a_burst_bigger_than_the_queue_limit_is_throttled_not_lost(station):
 
     assert len(answers) == 300
     assert Reading.objects.count() == 60  # 300 uploads of 60 distinct minutes: the rest are duplicates
+
+
+# --- group commit, readings_stored, the event loop -----------------------------------------------------
+
+
+@contextmanager
+def listening(listener):
+    readings_stored.connect(listener)
+    try:
+        yield
+    finally:
+        readings_stored.disconnect(listener)
+
+
+def test_answers_do_not_wait_for_readings_stored_which_comes_once_for_several_batches(station):
+    heard = []
+    with listening(lambda sender, readings, **kwargs: heard.append(sorted(readings))):
+        with running_receiver(notify_seconds=1.5) as rx:
+            sock = connect(rx)
+            for minute in (10, 11, 12):  # three uploads, each answered before the next: three transactions
+                sock.sendall(frame(minute))
+                read_answers(sock, 1)
+
+            assert heard == []  # answered, stored, and the receivers not run yet
+            assert Reading.objects.count() == 3
+            wait_for(lambda: heard)
+
+    assert heard == [[(station.pk, 2051, T0.replace(minute=minute)) for minute in (10, 11, 12)]]
+
+
+def test_a_failing_readings_stored_receiver_does_not_stop_the_answers(station):
+    def broken(sender, readings, **kwargs):
+        raise RuntimeError("rollups are down")
+
+    with listening(broken), running_receiver(notify_seconds=0.05) as rx:
+        sock = connect(rx)
+        sock.sendall(frame(20))
+        read_answers(sock, 1)
+        time.sleep(0.2)  # the receiver ran, and failed
+        sock.sendall(frame(21))
+        read_answers(sock, 1)
+
+    assert Reading.objects.count() == 2
+
+
+def test_uploads_arriving_together_are_committed_together(station):
+    with running_receiver(linger=0.002, max_linger=0.05) as rx:
+        sockets = [connect(rx) for _ in range(20)]
+        for minute, sock in enumerate(sockets):
+            sock.sendall(frame(minute))
+        for sock in sockets:
+            read_answers(sock, 1)
+
+    assert Reading.objects.count() == 20
+    transactions = Reading.objects.values("received_at").distinct().count()  # one received_at per batch
+    assert transactions < 20
+
+
+def test_the_receiver_runs_on_uvloop_when_installed(station):
+    pytest.importorskip("uvloop")
+    with running_receiver(loop_kind="uvloop") as rx:
+        sock = connect(rx)
+        sock.sendall(frame(30) + frame(31, pw="000000"))
+        [answer] = read_answers(sock, 1)
+
+    assert answer.qn == parse_frame(frame(30)).qn
+    assert Reading.objects.count() == 1
+    assert RejectedFrame.objects.get().code == "bad_password"
+
+
+def test_loop_factory_names():
+    assert loop_factory("asyncio") is asyncio.new_event_loop
+    with pytest.raises(ValueError, match="not one of"):
+        loop_factory("trio")
