@@ -1,0 +1,33 @@
+"""The demo district's patrols part: written through the services on top of the sources demo, and removed
+again by a reset."""
+
+import pytest
+
+from envgrid.cases.models import Case
+from envgrid.core.hooks import hooks
+from envgrid.demo.loader import demo_load
+from envgrid.patrols.models import EnforcementCase, Finding, Inspection, InspectionPlan
+from envgrid.sources.models import SupervisedObject
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_plans_night_records_findings_and_enforcement_and_resets_cleanly():
+    names = [p.name for p in hooks.demo]
+    if "sources" not in names:
+        pytest.skip("the sources demo part is not registered: no objects to inspect")
+    saved = list(hooks.demo)
+    hooks.demo[:] = [p for p in saved if p.name in ("sources", "patrols")]
+    try:
+        demo_load()
+        assert SupervisedObject.objects.exists()
+        assert InspectionPlan.objects.filter(kind="night").exists()
+        assert Inspection.objects.filter(kind="night").count() >= 20
+        assert Finding.objects.exclude(case=None).exists()
+        assert EnforcementCase.objects.filter(status="closed").exists()
+        assert EnforcementCase.objects.filter(publicity__isnull=False).exists()
+        demo_load(reset=True)
+        assert Inspection.objects.filter(kind="night").count() >= 20
+        assert Case.objects.filter(channel="inspection").count() == Finding.objects.count()
+    finally:
+        hooks.demo[:] = saved
