@@ -20,7 +20,7 @@ DEVICE_UNIT = "生态环境分局"
 DEMO_RULES = [
     {
         "name": "PM2.5 超标（分钟值 ≥115）", "kind": AlertKind.THRESHOLD, "factor": Factor.PM25,
-        "raise_level": 115, "clear_level": 75, "duration_minutes": 5, "clear_minutes": 10,
+        "raise_level": 115, "clear_level": 90, "duration_minutes": 5, "clear_minutes": 10,
         "severity": Severity.URGENT,
     },
     {
