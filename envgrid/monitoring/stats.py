@@ -420,3 +420,30 @@ def rankings(*, level: str, period: Period, by: str = "composite_index", today: 
     result.areas = rank_areas(result.areas, by)
     result.compared_with = {"year_on_year": period.year_ago().label, "period_on_period": period.previous().label}
     return result
+
+
+RANKING_INVALID = "ranking_invalid"
+
+
+def ranking_query(*, level: str | None, period: str | None, by: str | None, today: date | None = None) -> StatsResult:
+    """Rankings from request parameters (API and web): ``DomainError`` naming the bad parameter otherwise."""
+    from envgrid.core.errors import DomainError
+    from envgrid.monitoring.periods import default_period, parse_period
+
+    level = level or "street"
+    by = by or "composite_index"
+    if level not in RANKING_LEVELS:
+        raise DomainError(
+            RANKING_INVALID,
+            _("level must be street or grid, not %(value)r") % {"value": level},
+            details={"field": "level"},
+        )
+    if by not in RANK_BY:
+        raise DomainError(
+            RANKING_INVALID,
+            _("by must be one of %(choices)s, not %(value)r") % {"choices": ", ".join(RANK_BY), "value": by},
+            details={"field": "by"},
+        )
+    today = today or local_day(timezone.now())
+    chosen = parse_period(period) if period else default_period(today)
+    return rankings(level=level, period=chosen, by=by, today=today)
