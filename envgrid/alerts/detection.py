@@ -34,6 +34,9 @@ CN_SECONDS = {2011: 60, 2051: 60, 2061: 3600, 2031: 86400}
 VALID_FLAGS = frozenset({"N", "T"})
 EVIDENCE_POINTS = 30
 RECEIVER_FRESH = timedelta(minutes=2)
+#: Within one batch, rules are judged in this order, so that when several raise together for one station the
+#: case is opened by the plainest finding (an exceedance) and the others join it.
+KIND_ORDER = {AlertKind.THRESHOLD: 0, AlertKind.HOT_GRID: 1, AlertKind.RISE: 2, AlertKind.FLATLINE: 3}
 
 
 @dataclass
@@ -225,8 +228,9 @@ def alerts_evaluate(
     if not since:
         return result
     wanted = set(kinds) if kinds is not None else set(AlertKind.values)
-    rules = list(
-        AlertRule.objects.filter(is_active=True, kind__in=wanted).select_related("category", "lead_unit", "region")
+    rules = sorted(
+        AlertRule.objects.filter(is_active=True, kind__in=wanted).select_related("category", "lead_unit", "region"),
+        key=lambda rule: (KIND_ORDER.get(rule.kind, 9), rule.pk),
     )
     reading_rules = [r for r in rules if r.kind in READING_KINDS]
     if reading_rules:

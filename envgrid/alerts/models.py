@@ -14,6 +14,16 @@ from envgrid.cases.choices import Severity
 from envgrid.monitoring.choices import ReadingCommand, StationKind
 
 
+def format_number(value: float | None, factor: str = "", digits: int | None = None) -> str:
+    """A value for people: CO with two decimals, the rest with one, trailing zeros dropped."""
+    if value is None:
+        return "—"
+    if digits is None:
+        digits = 2 if factor == Factor.CO else 1
+    text = f"{value:.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 class AlertRule(models.Model):
     """A monitoring alert rule (预警规则) an administrator edits: what to look for in which stations' data
     (an absolute threshold, a station well above its neighbours, a sustained rise, a silent or stuck device),
@@ -190,3 +200,11 @@ class Alert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state == AlertState.OPEN
+
+    @property
+    def peak_text(self) -> str:
+        return format_number(self.peak_value, self.rule.factor)
+
+    @property
+    def last_text(self) -> str:
+        return format_number(self.last_value, self.rule.factor)

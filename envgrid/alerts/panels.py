@@ -10,9 +10,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from envgrid.alerts.choices import UNITS, AlertKind, Factor
-from envgrid.alerts.models import Alert
+from envgrid.alerts.models import Alert, format_number
 from envgrid.alerts.selectors import alerts_of_case, readings_around
-from envgrid.alerts.services import format_number
 
 WIDTH, HEIGHT, PAD = 640, 140, 4
 TABLE_ROWS = 24

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from envgrid.alerts.choices import UNITS, AlertKind, AlertState, Factor, HotMeasure
 from envgrid.alerts.errors import AlertPermissionDenied
-from envgrid.alerts.models import Alert, AlertRule
+from envgrid.alerts.models import Alert, AlertRule, format_number
 from envgrid.cases.models import Case
 from envgrid.cases.services import case_comment, case_report_routed
 from envgrid.core.choices import Role
@@ -92,16 +92,6 @@ class Observation:
     value: float | None = None
     median: float | None = None
     points: list | None = None  # [[ISO time, value, metric], …]
-
-
-def format_number(value: float | None, factor: str = "", digits: int | None = None) -> str:
-    """A value for people: CO with two decimals, the rest with one, trailing zeros dropped."""
-    if value is None:
-        return "—"
-    if digits is None:
-        digits = 2 if factor == Factor.CO else 1
-    text = f"{value:.{digits}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _local(moment: datetime | None) -> str:
