@@ -338,3 +338,37 @@ def test_a_value_with_a_fault_flag_is_not_usable():
 
     row = HourlyRollup.objects.get(station=a, data_time=MIDNIGHT_UTC)
     assert (row.pm25, row.minutes_pm25, row.pm10, row.minutes_pm10) == (None, 0, 80.0, 60)
+
+
+def test_rollup_command_rebuilds_from_the_first_reading_and_names_bad_input():
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    a = station()
+    full_day(a)
+    out = StringIO()
+
+    call_command("rollup", "--until", "2026-11-11", stdout=out)
+
+    assert "2026-11-10..2026-11-10: 24 hours, 1 days, 1 months" in out.getvalue()
+    assert DailyRollup.objects.filter(station=a, day=DAY).exists()
+    with pytest.raises(CommandError, match="unknown station MN"):
+        call_command("rollup", "--station", "NOPE")
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("rollup", "--since", "yesterday")
+
+
+def test_rollup_command_dirty_rolls_up_the_waiting_hours():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    a = station()
+    full_day(a)
+    RollupDirtyHour.objects.create(station_id=a.pk, hour=MIDNIGHT_UTC)
+    out = StringIO()
+
+    call_command("rollup", "--dirty", stdout=out)
+
+    assert out.getvalue().strip() == "24 hours, 1 days, 1 months rolled up"
