@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from envgrid.cases.forms import LocalDateTimeInput, MultipleFileField, style_widgets
 from envgrid.core.models import User
@@ -25,7 +26,9 @@ class WarningRecordForm(_Styled):
     )
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     level = forms.ChoiceField(label=_("Level"), choices=WarningLevel.choices, initial=WarningLevel.ORANGE)
-    region = forms.ModelChoiceField(label=_("Area"), queryset=None, required=False, empty_label=_("Whole district"))
+    region = forms.ModelChoiceField(
+        label=pgettext_lazy("warning area", "Area"), queryset=None, required=False, empty_label=_("Whole district")
+    )
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=LocalDateTimeInput())
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=LocalDateTimeInput())
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -74,7 +77,7 @@ class DutyAddForm(_Styled):
     post = forms.ChoiceField(label=_("Post"), choices=DutyPost.choices, initial=DutyPost.OFFICER)
     person = forms.ModelChoiceField(label=_("Account"), queryset=User.objects.none(), required=False,
                                     empty_label=_("(no account)"))  # fmt: skip
-    name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
 
     def __init__(self, *args, unit=None, **kwargs):

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from envgrid.core.models import EvidenceFile
 from envgrid.emergency.choices import (
@@ -156,7 +157,7 @@ class PollutionWarning(models.Model):
 
     document_number = models.CharField(_("document number"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=200, blank=True)
-    level = models.CharField(_("level"), max_length=10, choices=WarningLevel.choices)
+    level = models.CharField(pgettext_lazy("warning", "level"), max_length=10, choices=WarningLevel.choices)
     region = models.ForeignKey(
         "grids.Region", verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text=_("Empty: the whole district."),
@@ -291,7 +292,7 @@ class SpotCheck(models.Model):
     measure = models.ForeignKey(
         ReductionMeasure, verbose_name=_("measure"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    level = models.CharField(_("level"), max_length=10, choices=WarningLevel.choices)
+    level = models.CharField(pgettext_lazy("warning", "level"), max_length=10, choices=WarningLevel.choices)
     measures_text = models.TextField(_("measures to check"))
     unit = models.ForeignKey(
         "core.Unit", verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="+"

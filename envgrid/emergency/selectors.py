@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from envgrid.core.models import Unit, User
-from envgrid.emergency.choices import DONE_STATUSES, CheckStatus, WarningStatus
+from envgrid.emergency.choices import CHECK_ROLES, DONE_STATUSES, CheckStatus, WarningStatus
 from envgrid.emergency.models import (
     DutyAssignment,
     DutyShift,
@@ -192,7 +192,7 @@ def home_counts(user) -> list:
                 url=reverse("emergency-duty-today"), tone="danger",
             ))  # fmt: skip
         return counts
-    if not active or user.unit_id is None:
+    if not active or user.unit_id is None or user.role not in CHECK_ROLES:
         return []
     mine = SpotCheck.objects.visible_to(user).filter(status=CheckStatus.PENDING, warning__status=WarningStatus.ACTIVE)
     totals = mine.aggregate(

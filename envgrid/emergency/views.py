@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from envgrid.core.errors import DomainError
@@ -277,7 +278,7 @@ def check_list(request):
     for check in page:
         check.overdue_now = check.is_overdue(now)
         check.tone = CHECK_TONES[check.status]
-    statuses = [("open", _("Open")), *CheckStatus.choices, ("", _("All"))]
+    statuses = [("open", pgettext("spot checks", "Open")), *CheckStatus.choices, ("", _("All"))]
     context = {**_common(request, "checks"), "page": page, "status": status, "statuses": statuses}
     return render(request, "emergency/check_list.html", context)
 

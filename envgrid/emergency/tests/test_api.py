@@ -98,9 +98,9 @@ def test_the_dispatcher_records_activates_and_lifts_a_warning(listed, api, clock
 @pytest.mark.parametrize("username", ["unit_lead", "leader", "grid_member", "river_chief"])
 def test_only_the_command_centre_records_or_activates_warnings(listed, record, api, clock, username):
     warning = record()
-    response = api(username).post("/api/v1/warnings/", {"document_number": "X", "level": "red",
-                                                        "starts_at": clock.now.isoformat(),
-                                                        "ends_at": clock.at(days=1).isoformat()}, format="json")  # fmt: skip
+    payload = {"document_number": "X", "level": "red", "starts_at": clock.now.isoformat(),
+               "ends_at": clock.at(days=1).isoformat()}  # fmt: skip
+    response = api(username).post("/api/v1/warnings/", payload, format="json")
     assert response.status_code == 403
     assert api(username).post(f"/api/v1/warnings/{warning.pk}/activate/", {}, format="json").status_code == 403
     assert PollutionWarning.objects.count() == 1 and not SpotCheck.objects.exists()

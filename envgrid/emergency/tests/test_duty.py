@@ -46,7 +46,9 @@ def test_the_command_centre_and_the_units_lead_keep_a_roster(people, bureau, str
     added = duty_assignment_add(actor=people["unit_lead"], unit=bureau, date=day, shift=shift,
                                 person=people["unit_staff"], phone="13912345678")  # fmt: skip
     assert added.name == str(people["unit_staff"]) and added.phone == "13912345678"
-    duty_assignment_add(actor=people["dispatcher"], unit=street, date=day, shift=shift, name="李强", phone="13700000001")
+    duty_assignment_add(
+        actor=people["dispatcher"], unit=street, date=day, shift=shift, name="李强", phone="13700000001"
+    )
     for username, unit in (("unit_lead", street), ("unit_staff", bureau), ("leader", bureau)):
         with pytest.raises(EmergencyPermissionDenied):
             duty_assignment_add(actor=people[username], unit=unit, date=day, shift=shift, name="王五",
@@ -61,7 +63,9 @@ def test_a_bad_phone_or_a_repeat_is_refused(people, bureau):
     day, shift = timezone.localdate(), DutyShift.objects.get(code="day")
     with pytest.raises(EmergencyError):
         duty_assignment_add(actor=people["dispatcher"], unit=bureau, date=day, shift=shift, name="张三", phone="abc")
-    duty_assignment_add(actor=people["dispatcher"], unit=bureau, date=day, shift=shift, name="张三", phone="13800000000")
+    duty_assignment_add(
+        actor=people["dispatcher"], unit=bureau, date=day, shift=shift, name="张三", phone="13800000000"
+    )
     with pytest.raises(EmergencyError):
         duty_assignment_add(actor=people["dispatcher"], unit=bureau, date=day, shift=shift, name="张三",
                             phone="13800000000")  # fmt: skip

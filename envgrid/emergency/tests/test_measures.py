@@ -10,7 +10,16 @@ from envgrid.emergency.tests.conftest import xlsx
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["对象编码", "统一社会信用代码", "企业名称", "预警级别", "减排措施", "停产生产线", "限产比例(%)", "禁止重型货车运输"]
+HEADER = [
+    "对象编码",
+    "统一社会信用代码",
+    "企业名称",
+    "预警级别",
+    "减排措施",
+    "停产生产线",
+    "限产比例(%)",
+    "禁止重型货车运输",
+]
 
 
 @pytest.fixture

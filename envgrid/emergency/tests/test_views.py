@@ -44,7 +44,8 @@ def test_the_dispatcher_records_and_activates_a_warning_from_the_form(listed, as
     assert client.get("/emergency/warnings/new/").status_code == 200
     fmt = "%Y-%m-%dT%H:%M"
     response = client.post("/emergency/warnings/new/", {
-        "document_number": "鹿高攻坚办〔2026〕8号", "level": "red", "starts_at": timezone.localtime(clock.now).strftime(fmt),
+        "document_number": "鹿高攻坚办〔2026〕8号", "level": "red",
+        "starts_at": timezone.localtime(clock.now).strftime(fmt),
         "ends_at": timezone.localtime(clock.at(days=1)).strftime(fmt), "activate": "on",
     })  # fmt: skip
     warning = PollutionWarning.objects.get()
@@ -79,8 +80,8 @@ def test_a_unit_sees_only_its_own_checks_and_records_one_on_the_phone_page(activ
     assert client.get(f"/emergency/checks/{other.pk}/").status_code == 404
     own = active.spot_checks.filter(supervised_object=listed[0]).order_by("due_at").first()
 
-    response = client.post(f"/emergency/checks/{own.pk}/", {"result": "violated", "note": "未停2号线",
-                                                             "photos": [jpeg()], "lon": "113.5", "lat": "34.8"})  # fmt: skip
+    posted = {"result": "violated", "note": "未停2号线", "photos": [jpeg()], "lon": "113.5", "lat": "34.8"}
+    response = client.post(f"/emergency/checks/{own.pk}/", posted)
 
     own.refresh_from_db()
     assert response.status_code == 302 and own.status == "violated" and own.case is not None
@@ -94,7 +95,7 @@ def test_a_unit_sees_only_its_own_checks_and_records_one_on_the_phone_page(activ
 def test_a_refused_record_says_why_and_changes_nothing(active, as_user, listed):
     own = active.spot_checks.filter(supervised_object=listed[0]).order_by("due_at").first()
     response = as_user("unit_staff").post(f"/emergency/checks/{own.pk}/", {"result": "violated", "note": ""})
-    assert response.status_code == 400 and "Say what was found on site" in response.content.decode()
+    assert response.status_code == 400 and 'data-testid="form-error"' in response.content.decode()
     own.refresh_from_db()
     assert own.status == "pending"
 
@@ -149,8 +150,14 @@ def test_the_import_page_previews_a_dry_run_and_lists_bad_rows(as_user, bureau):
     assert as_user("unit_lead").get("/emergency/measures/import/").status_code == 403
 
 
-def test_home_counts_show_open_checks_and_units_without_duty(active, as_user):
-    home = as_user("dispatcher").get("/").content.decode()
-    assert "Active pollution warnings" in home and "Units with nobody on duty" in home
-    staff_home = as_user("unit_staff").get("/").content.decode()
-    assert "Spot checks to do" in staff_home and "Your unit has nobody on duty" in staff_home
+def test_home_counts_show_open_checks_and_units_without_duty(active, as_user, people, bureau, clock):
+    from envgrid.emergency.selectors import home_counts
+
+    desk = {str(c.label): c.value for c in home_counts(people["dispatcher"])}
+    assert desk["Active pollution warnings"] == 1 and desk["Units with nobody on duty"] > 0
+    staff = {str(c.label): c.value for c in home_counts(people["unit_staff"])}
+    assert staff == {"Spot checks to do": 1, "Spot checks overdue": 0, "Your unit has nobody on duty": 1}
+    put_on_duty(bureau, people["unit_lead"])
+    assert "Your unit has nobody on duty" not in {str(c.label) for c in home_counts(people["unit_staff"])}
+    assert home_counts(people["grid_member"]) == []
+    assert 'href="/emergency/checks/"' in as_user("unit_staff").get("/").content.decode()
