@@ -26,7 +26,10 @@ def object_inspections_card(obj, user) -> str | None:
         Inspection.objects.visible_to(user).filter(supervised_object=obj).select_related("inspector")
         .order_by("-started_at")[:10]
     )  # fmt: skip
-    return render_to_string("patrols/_object_inspections.html", {"inspections": inspections, "obj": obj})
+    from envgrid.patrols.permissions import can_inspect
+
+    context = {"inspections": inspections, "obj": obj, "can_inspect": can_inspect(user)}
+    return render_to_string("patrols/_object_inspections.html", context)
 
 
 def object_enforcement_card(obj, user) -> str | None:

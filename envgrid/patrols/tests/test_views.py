@@ -166,3 +166,9 @@ def test_the_case_page_shows_the_inspection_behind_it(world, people):
     case = world["inspection"].findings.get().case
     page = client_for(people["dispatcher"]).get(f"/cases/{case.pk}/").content.decode()
     assert world["inspection"].number in page
+
+
+def test_the_object_page_shows_its_inspections_and_enforcement(world, people):
+    page = client_for(people["unit_staff"]).get(f"/sources/{world['obj'].pk}/").content.decode()
+    assert 'data-testid="object-inspections"' in page and world["inspection"].number in page
+    assert 'data-testid="object-enforcement"' in page and world["enforcement"].number in page
