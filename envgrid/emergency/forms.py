@@ -97,5 +97,7 @@ class CheckRecordForm(forms.Form):
     note = forms.CharField(label=_("What you found on site"), widget=forms.Textarea(attrs={"rows": 3}),
                            required=False)  # fmt: skip
     photos = MultipleFileField(label=_("Photos"), accept="image/*")
+    legal_basis = forms.CharField(label=_("Legal basis, to also file an enforcement case"), max_length=500,
+                                  required=False)  # fmt: skip
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)

@@ -296,7 +296,7 @@ def check_detail(request, pk: int):
             try:
                 check_services.spot_check_record(
                     check=check, actor=request.user, result=data["result"], note=data["note"], files=data["photos"],
-                    lon=data["lon"], lat=data["lat"],
+                    lon=data["lon"], lat=data["lat"], legal_basis=data["legal_basis"],
                 )  # fmt: skip
             except DomainError as exc:
                 form.add_error(None, exc.message)
@@ -313,8 +313,19 @@ def check_detail(request, pk: int):
         "can_record": check.status == CheckStatus.PENDING and check.warning.is_active
         and check.can_record(request.user),
         "photos": list(check.photos.all()),
+        "may_enforce": _may_enforce(request.user),
     }  # fmt: skip
     return render(request, "emergency/check_detail.html", context, status=400 if form.errors else 200)
+
+
+def _may_enforce(user) -> bool:
+    from django.apps import apps
+
+    if not apps.is_installed("envgrid.patrols"):
+        return False
+    from envgrid.patrols.permissions import can_file_enforcement
+
+    return can_file_enforcement(user)
 
 
 @login_required

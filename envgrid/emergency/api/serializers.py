@@ -156,3 +156,7 @@ class RecordSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
     lon = serializers.FloatField(required=False, allow_null=True, default=None)
     lat = serializers.FloatField(required=False, allow_null=True, default=None)
+    legal_basis = serializers.CharField(
+        required=False, allow_blank=True, default="",
+        help_text="With a violation: also file an enforcement case on this basis.",
+    )  # fmt: skip

@@ -239,7 +239,8 @@ class SpotCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         except (SpotCheck.DoesNotExist, ValueError):
             raise Http404 from None
         data = request.data.copy() if hasattr(request.data, "copy") else dict(request.data)
-        given = s.RecordSerializer(data={**{k: data.get(k) for k in ("result", "note", "lon", "lat") if k in data},
+        fields = ("result", "note", "lon", "lat", "legal_basis")
+        given = s.RecordSerializer(data={**{k: data.get(k) for k in fields if k in data},
                                          "files": request.FILES.getlist("files")})  # fmt: skip
         given.is_valid(raise_exception=True)
         check_services.spot_check_record(check=check, actor=request.user, **given.validated_data)

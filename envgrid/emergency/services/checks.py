@@ -72,13 +72,29 @@ def _open_case(check: SpotCheck, actor: User, files: Sequence):
     return case_dispatch(case=case, actor=None, lead_unit=owner.unit if owner else check.unit)
 
 
+def _open_enforcement(check: SpotCheck, actor: User, legal_basis: str):
+    """File the violation for enforcement (patrols' ``enforcement_open``), linked to the object and the case;
+    refused (and the whole record with it) when the actor may not file enforcement cases."""
+    from django.apps import apps
+
+    if not apps.is_installed("envgrid.patrols"):
+        raise EmergencyError(EmergencyErrorCode.INVALID, _("Enforcement cases are not available here."))
+    from envgrid.patrols.services.enforcement import enforcement_open
+
+    return enforcement_open(
+        actor=actor, title=check.case.title, violation=check.note, legal_basis=legal_basis,
+        supervised_object=check.supervised_object, cases=[check.case],
+    )  # fmt: skip
+
+
 @transaction.atomic
 def spot_check_record(
     *, check: SpotCheck, actor: User, result: str, note: str = "", files: Sequence = (),
-    lon: float | None = None, lat: float | None = None,
+    lon: float | None = None, lat: float | None = None, legal_basis: str = "",
 ) -> SpotCheck:  # fmt: skip
     """Record a spot check: complied (落实) or violated (未落实, with what was found and photos — it opens
-    a case). Late when recorded after the window closed; refused once the warning is no longer active."""
+    a case). Late when recorded after the window closed; refused once the warning is no longer active.
+    With a ``legal_basis``, a violation also files an enforcement case (立案查处, patrols) linked to the case."""
     locked = (
         SpotCheck.objects.select_for_update(of=("self",))
         .select_related("warning", "supervised_object", "supervised_object__grid", "unit")
@@ -113,6 +129,8 @@ def spot_check_record(
     if result == CheckStatus.VIOLATED:
         locked.case = _open_case(locked, actor, files)
         locked.save(update_fields=["case"])
+        if legal_basis.strip():
+            _open_enforcement(locked, actor, legal_basis.strip())
     check.__dict__.update({k: v for k, v in locked.__dict__.items() if k != "_state"})
     check.case, check.checked_by = locked.case, locked.checked_by
     return locked

@@ -141,3 +141,18 @@ def test_the_period_summaries_give_per_unit_figures_for_the_assessment(active, l
     assert rows[bureau.name]["completion"] == 100.0
     warnings = selectors.warnings_in_period(start, end)
     assert len(warnings) == 1 and warnings[0]["hours"] == 3.0 and warnings[0]["missed"] == 1
+
+
+def test_a_violation_with_a_legal_basis_also_files_an_enforcement_case(active, listed, people):
+    from envgrid.patrols.models import EnforcementCase
+    from envgrid.patrols.permissions import can_file_enforcement
+
+    check = first_check(active, listed[0])
+    actor = people["unit_staff"] if can_file_enforcement(people["unit_staff"]) else people["unit_lead"]
+    spot_check_record(check=check, actor=actor, result="violated", note="橙色预警期间2号线未停产", files=[jpeg()],
+                      legal_basis="《中华人民共和国大气污染防治法》第九十六条")  # fmt: skip
+
+    check.refresh_from_db()
+    enforcement = EnforcementCase.objects.get()
+    assert enforcement.supervised_object == listed[0] and list(enforcement.cases.all()) == [check.case]
+    assert "第九十六条" in enforcement.legal_basis and enforcement.violation == check.note
