@@ -39,6 +39,7 @@ from envgrid.monitoring.signals import readings_stored
 
 RAW_KEPT = 200  # bytes of a refused frame kept (escaped) for the operator
 NORMAL_FLAG = "N"
+_ONLY_NORMAL = frozenset(NORMAL_FLAG)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +231,7 @@ def _reading_row(station_id: int, packet: Packet, suffix: str, now: datetime) ->
             }
             if kept:
                 extras[code] = kept
-    flagged = any(flag != NORMAL_FLAG for flag in flags.values())
+    flagged = not _ONLY_NORMAL.issuperset(flags.values())  # any flag other than N
     return (
         station_id,
         int(packet.cn),

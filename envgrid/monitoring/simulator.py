@@ -247,6 +247,7 @@ class _Player:
         self.deadline = 0.0
         self.expected = b""
         self.moment_minute = 0
+        self.acked_minutes: list[int] = []
         self.handle: asyncio.Handle | None = None
         self.finished = False
 
@@ -340,7 +341,7 @@ class _Player:
         self.waiting = False
         if answer == self.expected or self.answer_matches(answer):
             result.acked += 1
-            result.acked_keys.append((self.station.mn, self.run.clock.start + timedelta(minutes=self.moment_minute)))
+            self.acked_minutes.append(self.moment_minute)  # made into result.acked_keys at the end of the run
         else:
             result.lost += 1
         self.next()
@@ -446,6 +447,8 @@ async def simulate(
             watcher.cancel()
         for player in players:
             player.finish()
+            mn, first = player.station.mn, run.clock.start
+            result.acked_keys += [(mn, first + timedelta(minutes=minute)) for minute in player.acked_minutes]
     result.seconds = time.monotonic() - began
     return result
 
