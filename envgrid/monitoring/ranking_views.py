@@ -73,7 +73,7 @@ def _figure(area, name):
 
 EXPORT_COLUMNS = (
     ("rank", gettext_lazy("Rank")),
-    ("name", gettext_lazy("Area")),
+    ("name", gettext_lazy("Street / grid")),
     ("composite_index", gettext_lazy("Composite index")),
     ("pm25", gettext_lazy("PM2.5")),
     ("pm10", gettext_lazy("PM10")),
