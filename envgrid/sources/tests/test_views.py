@@ -211,3 +211,38 @@ def test_a_case_about_an_object_goes_to_its_owner_first(plant, users):
         actor=None, responsibility=plant.responsibilities.get(valid_to__isnull=True), valid_to=dt.date(2026, 4, 30)
     )
     assert route_case(case)[0] == table_lead  # no owner today: the routing table decides
+
+
+def test_the_demo_has_owners_for_most_objects_some_without_and_past_changes(district, users):
+    dispatcher = users["dispatcher"]
+    total = SupervisedObject.objects.count()
+    open_ = uncovered_objects(dispatcher).count()
+    assert 250 <= total <= 350
+    assert 5 <= open_ <= total // 5
+    changed = Responsibility.objects.filter(valid_to__isnull=False, supervised_object__isnull=False)
+    assert changed.exists()
+    obj = changed.first().supervised_object
+    ended = changed.filter(supervised_object=obj).get()
+    from envgrid.sources.selectors import responsible_on
+
+    assert responsible_on(obj, ended.valid_to).unit == ended.unit
+    assert responsible_on(obj, ended.valid_to + dt.timedelta(days=1)).unit != ended.unit
+
+
+def test_list_pages_do_not_grow_in_queries_with_rows(district, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(users["dispatcher"])
+    counts = []
+    for params in ({"family": SupervisedObject.objects.first().family_id}, {}):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("source-list"), params)
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("source-responsibility-list"), {"unit": users["unit_lead"].unit_id})
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("source-responsibility-list"))
+    assert len(few) == len(many)
