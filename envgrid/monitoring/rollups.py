@@ -200,17 +200,33 @@ def _stored_hours(station_ids: Sequence[int] | None, h0: int, h1: int) -> list[t
         return cursor.fetchall()
 
 
-def _insert(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Bulk insert: COPY on PostgreSQL; the driver's own ``executemany`` on SQLite (one prepared statement)."""
-    if not rows:
+def _copy_field(value) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return str(value)
+
+
+def _insert(table: str, columns: Sequence[str], data: list[list]) -> None:
+    """Bulk insert of column lists: COPY (text built column by column) on PostgreSQL; the driver's own
+    ``executemany`` (one prepared statement) on SQLite."""
+    if not data or not data[0]:
         return
     names = ", ".join(columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            text_columns = [list(map(_copy_field, column)) for column in data]
+            block = "\n".join(map("\t".join, zip(*text_columns, strict=True))) + "\n"
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                copy.write(block)
             return
+        rows = list(zip(*data, strict=True))
         if connection.vendor == "sqlite":
             cursor.cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['?'] * len(columns))})", rows)
             return
@@ -422,7 +438,7 @@ def _write_hours(inputs: dict, rows: np.ndarray, o3_8h: np.ndarray, o3_hours: np
         *(minutes[:, k].astype(np.int64).tolist() for k in range(len(POLLUTANTS))),
         *_aqi_columns(out, "hourly"),
     ]
-    _insert("monitoring_hourlyrollup", HOURLY_COLUMNS, list(zip(*data, strict=True)))
+    _insert("monitoring_hourlyrollup", HOURLY_COLUMNS, data)
     return len(rows)
 
 
@@ -494,7 +510,7 @@ def _write_days(ids: np.ndarray, d0: int, dense: np.ndarray, o3_8h: np.ndarray, 
         *(hours[k][s_idx, d_idx].tolist() for k in range(n_p)),
         *_aqi_columns(out, "daily"),
     ]
-    _insert("monitoring_dailyrollup", DAILY_COLUMNS, list(zip(*data, strict=True)))
+    _insert("monitoring_dailyrollup", DAILY_COLUMNS, data)
     return len(s_idx)
 
 
@@ -626,7 +642,7 @@ def _rollup_month(station_ids: Sequence[int] | None, month: date) -> int:
         good_days = int((own & day_valid & (aqi <= 100)).sum())
         record += [n_days, *counts, int(co.sum()), int(o3.sum()), valid_days, good_days, valid_days >= minimum]
         out.append(tuple(record))
-    _insert("monitoring_monthlyrollup", MONTHLY_COLUMNS, out)
+    _insert("monitoring_monthlyrollup", MONTHLY_COLUMNS, [list(column) for column in zip(*out, strict=True)])
     return len(out)
 
 
