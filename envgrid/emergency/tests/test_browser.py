@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from envgrid.cases.choices import CaseStatus
-from envgrid.emergency.models import SpotCheck
+from envgrid.emergency.models import DutyAssignment, SpotCheck
 from envgrid.emergency.tests.conftest import put_on_duty
 from envgrid.tests.test_browser import sign_in
 
@@ -114,3 +114,17 @@ def test_orange_warning_to_spot_checks_to_a_case_on_the_live_board(browser, live
     row = desk.locator(f'[data-testid="board-object"][data-code="{second.code}"]')
     assert row.get_by_test_id("object-violated").inner_text() == "1"
     desk.screenshot(path=SHOTS.format("board"), full_page=True)
+
+    # 4. The warning page keeps the history; the duty week grid edits a cell in place.
+    desk.goto(desk.base_url + f"/emergency/warnings/{violated.warning_id}/")
+    assert desk.locator('[data-testid="history-entry"]').count() == 2
+    desk.screenshot(path=SHOTS.format("warning"), full_page=True)
+    desk.goto(desk.base_url + "/emergency/duty/week/")
+    cell = desk.locator(f'[data-testid="duty-cell"][data-unit="{street.name}"][data-day="{timezone.localdate()}"]')
+    cell.get_by_test_id("edit-cell").click()
+    cell.get_by_test_id("cell-form").locator('[name="name"]').fill("李值班")
+    cell.get_by_test_id("cell-form").locator('[name="phone"]').fill("13800000021")
+    cell.get_by_test_id("cell-add").click()
+    cell.get_by_text("李值班").wait_for()
+    assert DutyAssignment.objects.filter(unit=street, name="李值班").exists()
+    desk.screenshot(path=SHOTS.format("duty-week"), full_page=False)
