@@ -84,6 +84,9 @@ class DutyAddForm(_Styled):
         super().__init__(*args, **kwargs)
         if unit is not None:
             self.fields["person"].queryset = User.objects.filter(unit=unit, is_active=True).order_by("username")
+        for field in self.fields.values():  # compact: the form sits inside a cell of the week grid
+            css = field.widget.attrs.get("class", "")
+            field.widget.attrs["class"] = f"{css} {'form-select-sm' if 'form-select' in css else 'form-control-sm'}"
 
     def clean(self):
         data = super().clean()
