@@ -8,7 +8,8 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self):
-        from envgrid.core.hooks import NavItem, register_nav
+        from envgrid.core.hooks import NavItem, register_home_counts, register_nav
+        from envgrid.monitoring.selectors import home_counts
 
         # Every signed-in role sees at least the control stations (their scope is in selectors).
         register_nav(
@@ -16,3 +17,4 @@ class MonitoringConfig(AppConfig):
                 label=_("Monitoring"), url_name="station-list", icon="broadcast", order=40, match_prefix="/monitoring/"
             )
         )
+        register_home_counts(home_counts)

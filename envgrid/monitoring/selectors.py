@@ -180,6 +180,29 @@ def status_counts(stations: list[Station], *, now: datetime | None = None) -> di
     return {value: counts.get(value, 0) for value in StationStatus.values}
 
 
+def home_counts(user) -> list:
+    """Home-page counts for the command centre (admin, dispatcher): active stations offline, late, or sending
+    flagged data — the devices someone should call about."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from envgrid.core.hooks import HomeCount
+
+    if not can_watch_receiver(user):
+        return []
+    url = reverse("station-list")
+    active = Station.objects.filter(is_active=True)
+    counts = {status: status_filter(active, status).count() for status in (StationStatus.OFFLINE, StationStatus.LATE,
+                                                                           StationStatus.FLAGGED)}  # fmt: skip
+    return [
+        HomeCount(_("Stations offline"), counts[StationStatus.OFFLINE], f"{url}?status=offline", "danger"),
+        HomeCount(_("Stations late"), counts[StationStatus.LATE], f"{url}?status=late", "warning"),
+        HomeCount(
+            _("Stations sending flagged data"), counts[StationStatus.FLAGGED], f"{url}?status=flagged", "warning"
+        ),
+    ]
+
+
 # --- chart series --------------------------------------------------------------------------------------
 
 
@@ -257,6 +280,20 @@ def wind_rose(*, station: Station, start: datetime, end: datetime) -> dict:
         "counts": counts,
         "percent": [[round(100 * c / total, 1) if total else 0 for c in row] for row in counts],
     }
+
+
+def jsonable_point(point: dict) -> dict:
+    """A series point for JSON: times in Beijing time (ISO 8601), days as dates, tuples as lists."""
+    out = {}
+    for key, value in point.items():
+        if isinstance(value, datetime):
+            value = timezone.localtime(value).isoformat() if value.tzinfo else value.isoformat()
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[key] = value
+    return out
 
 
 def latest_reading(station: Station) -> Reading | None:

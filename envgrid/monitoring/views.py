@@ -224,24 +224,9 @@ def station_series_data(request, pk: int):
             "interval": interval,
             "start": timezone.localtime(start).isoformat(),
             "end": timezone.localtime(end).isoformat(),
-            "points": [_point_json(p) for p in points],
+            "points": [selectors.jsonable_point(p) for p in points],
         }
     )
-
-
-def _point_json(point: dict) -> dict:
-    out = {}
-    for key, value in point.items():
-        if hasattr(value, "isoformat"):
-            value = (
-                timezone.localtime(value).isoformat()
-                if hasattr(value, "tzinfo") and value.tzinfo
-                else value.isoformat()
-            )
-        elif isinstance(value, tuple):
-            value = list(value)
-        out[key] = value
-    return out
 
 
 @login_required

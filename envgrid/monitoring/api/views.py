@@ -32,17 +32,6 @@ def _time_param(request, name: str):
         raise ValidationError({name: [str(exc)]}) from None
 
 
-def _json_safe(point: dict) -> dict:
-    out = {}
-    for key, value in point.items():
-        if hasattr(value, "isoformat"):
-            value = timezone.localtime(value).isoformat() if getattr(value, "tzinfo", None) else value.isoformat()
-        elif isinstance(value, tuple):
-            value = list(value)
-        out[key] = value
-    return out
-
-
 class StationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Monitoring stations (监测站点) in the user's scope: control stations for everyone, micro-stations in the
     grids the user may see, all of them for district-wide roles. Filters: ``q``, ``kind``, ``status``,
@@ -102,7 +91,7 @@ class StationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 "start": timezone.localtime(start).isoformat(),
                 "end": timezone.localtime(end).isoformat(),
                 "count": len(points),
-                "points": [_json_safe(p) for p in points],
+                "points": [selectors.jsonable_point(p) for p in points],
             }
         )
 

@@ -144,7 +144,7 @@ def test_one_bad_row_refuses_the_whole_request_naming_row_and_field(api, station
         (5, "no2", "bad_value"),
         (6, "", "not_an_object"),
     ]
-    assert "mixing ratio" in body["details"]["errors"][3]["message"]
+    assert "ppb" in body["details"]["errors"][3]["message"]
     assert Reading.objects.count() == 0
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from envgrid.core.models import AuditEvent
@@ -28,6 +29,13 @@ def csv_bytes(text: str, encoding: str = "utf-8") -> bytes:
 
 def table(content: str, **kwargs) -> ingest.ReadingBatch:
     return ingest.readings_from_table(csv_bytes(content), filename="r.csv", **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in English (the UI default is Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -44,6 +44,22 @@ def test_every_role_has_the_monitoring_entry_in_the_navigation(people, username)
     assert 'href="/monitoring/"' in client.get("/").content.decode()
 
 
+def test_the_command_centre_home_counts_stations_offline_late_and_flagged(people, stations):
+    now = timezone.now()
+    Station.objects.filter(pk=stations[0].pk).update(last_seen_at=now - timedelta(minutes=4))  # late
+    Station.objects.filter(pk=stations[1].pk).update(last_seen_at=now, last_data_flagged=True)  # flagged
+    Station.objects.filter(pk=stations[2].pk).update(last_seen_at=now)  # online
+    Station.objects.filter(pk=stations[3].pk).update(is_active=False)  # retired: not counted
+
+    counts = {c.url.split("=")[-1]: c.value for c in selectors.home_counts(people["dispatcher"])}
+
+    assert counts == {"offline": 18, "late": 1, "flagged": 1}
+    assert selectors.home_counts(people["leader"]) == [] and selectors.home_counts(people["grid_member"]) == []
+    client = Client()
+    client.force_login(people["dispatcher"])
+    assert 'href="/monitoring/?status=offline"' in client.get("/").content.decode()
+
+
 def test_the_status_filter_agrees_with_each_stations_derived_status(admin_client, stations):
     now = timezone.now()
     seen = {
