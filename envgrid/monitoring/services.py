@@ -250,12 +250,15 @@ def _flags_json(items: tuple) -> str:
 
 
 def _insert_readings(rows: list[tuple]) -> int:
-    """Multi-row INSERT … ON CONFLICT DO NOTHING; the number of rows really inserted.
+    """INSERT … ON CONFLICT DO NOTHING of the rows; the number of rows really inserted.
 
-    As few statements as the database takes parameters for (SQLite: its real variable limit, not Django's
-    conservative 999), the full-size statement's text built once, and on SQLite run on the driver's
-    cursor directly (Django's wrapper would rewrite every ``%s`` of a 8,500-parameter statement each time).
+    PostgreSQL: COPY into a session's temporary table, then one ``INSERT … SELECT`` (psycopg would otherwise
+    parse and quote a 8,500-parameter statement in Python for every batch). SQLite: multi-row INSERTs with
+    as many rows as its real variable limit allows (not Django's conservative 999), the full-size statement's
+    text built once, run on the driver's cursor (Django's wrapper rewrites every ``%s`` on each call).
     """
+    if connection.vendor == "postgresql":
+        return _copy_readings(rows)
     vendor = connection.vendor
     width = len(READING_COLUMNS) + 6
     per_statement = max(1, min(_ROWS_PER_STATEMENT, _max_params() // width))
@@ -273,6 +276,32 @@ def _insert_readings(rows: list[tuple]) -> int:
             execute(raw, _insert_sql(vendor, len(chunk), full=len(chunk) == per_statement), params)
             inserted += raw.rowcount
     return inserted
+
+
+_BATCH_TABLE = "envgrid_reading_batch"
+_COLUMNS = ("station_id", "cn", "data_time", *READING_COLUMNS, "flags", "extras", "received_at")
+
+
+def _copy_readings(rows: list[tuple]) -> int:
+    """PostgreSQL: COPY the rows into a temporary table, then move them with ON CONFLICT DO NOTHING."""
+    columns = ", ".join(_COLUMNS)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor
+        # Every time, not once per session: a rolled-back transaction takes the table's creation with it.
+        raw.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_BATCH_TABLE} ON COMMIT DELETE ROWS AS "
+            f"SELECT {columns} FROM monitoring_reading WITH NO DATA"
+        )
+        with raw.copy(f"COPY {_BATCH_TABLE} ({columns}) FROM STDIN") as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
+        raw.execute(
+            f"WITH batch AS (DELETE FROM {_BATCH_TABLE} RETURNING {columns}) "
+            f"INSERT INTO monitoring_reading ({columns}) SELECT {columns} FROM batch "
+            "ON CONFLICT (station_id, cn, data_time) DO NOTHING"
+        )
+        return raw.rowcount
 
 
 _ROWS_PER_STATEMENT = 500
