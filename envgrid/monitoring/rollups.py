@@ -200,17 +200,18 @@ def _stored_hours(station_ids: Sequence[int] | None, h0: int, h1: int) -> list[t
         return cursor.fetchall()
 
 
-def _copy_field(value) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return str(value)
+def _copy_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy_column(column: list) -> list[str]:
+    """One column in PostgreSQL's COPY text format (a comprehension per type: no call per value)."""
+    sample = next((v for v in column if v is not None), None)
+    if isinstance(sample, bool):
+        return ["\\N" if v is None else "t" if v else "f" for v in column]
+    if isinstance(sample, str):
+        return ["\\N" if v is None else v if v.isprintable() and "\\" not in v else _copy_escape(v) for v in column]
+    return ["\\N" if v is None else str(v) for v in column]
 
 
 def _insert(table: str, columns: Sequence[str], data: list[list]) -> None:
@@ -221,7 +222,7 @@ def _insert(table: str, columns: Sequence[str], data: list[list]) -> None:
     names = ", ".join(columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            text_columns = [list(map(_copy_field, column)) for column in data]
+            text_columns = [_copy_column(column) for column in data]
             block = "\n".join(map("\t".join, zip(*text_columns, strict=True))) + "\n"
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 copy.write(block)
