@@ -482,12 +482,25 @@ def add_simulate_arguments(parser) -> None:
         help="Simulated minutes per real minute: 1 is real time, 0 (default) is as fast as answered.",
     )
     parser.add_argument("--episode", action="store_true", help="Drive the first station through a pollution episode.")
+    parser.add_argument(
+        "--loop", choices=("auto", "uvloop", "asyncio"), default="auto", help="Event loop: uvloop if installed (auto)."
+    )
 
 
 def simulate_from_options(
-    stdout, *, host: str, port: int, stations: int, minutes: int, speed: float, episode: bool, **options
+    stdout,
+    *,
+    host: str,
+    port: int,
+    stations: int,
+    minutes: int,
+    speed: float,
+    episode: bool,
+    loop: str = "auto",
+    **options,
 ):
     import signal
+    import threading
 
     from envgrid.monitoring.models import Station
     from envgrid.monitoring.services import stations_simulated_ensure
@@ -505,11 +518,15 @@ def simulate_from_options(
 
     async def run() -> SimResult:
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+        running = asyncio.get_running_loop()
+        if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                running.add_signal_handler(sig, stop.set)
         return await simulate(host, port, players, minutes=minutes, speed=speed, episode=episode, stop=stop)
 
-    result = asyncio.run(run())
+    from envgrid.monitoring.receiver import loop_factory
+
+    with asyncio.Runner(loop_factory=loop_factory(loop)) as runner:
+        result = runner.run(run())
     stdout.write(result.describe())
     return result

@@ -1,6 +1,7 @@
 """The simulator against a real receiver: every upload answered and stored, values shaped by the day."""
 
 import asyncio
+import io
 import random
 import socket
 import threading
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
+from django.core.management import call_command
 
 from envgrid.monitoring.hj212.packet import CHINA, build_data_ack, build_frame, parse_frame
 from envgrid.monitoring.models import Reading, Station
@@ -197,3 +199,16 @@ def test_real_time_speed_paces_the_uploads():
 
     assert result.acked == 3
     assert result.seconds >= 0.19  # minute 2 is due 0.2 s after the start at 600 simulated minutes per minute
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_simulate_command_plays_the_registered_stations():
+    stations_simulated_ensure(count=2)
+    out = io.StringIO()
+    with running_receiver() as rx, ThreadPoolExecutor(1) as pool:
+        args = ["simulate", "--port", str(rx.port), "--minutes", "3", "--loop", "asyncio"]
+        pool.submit(call_command, "hj212", *args, stdout=out).result(timeout=60)
+
+    assert "Simulating 2 stations" in out.getvalue()
+    assert "sent 6, acknowledged 6, lost/unacknowledged 0" in out.getvalue()
+    assert Reading.objects.count() == 6

@@ -88,7 +88,7 @@ class Command(BaseCommand):
         """Run the HJ 212 receiver (asyncio TCP server) until SIGTERM/SIGINT."""
         from envgrid.monitoring.receiver import serve_from_options
 
-        serve_from_options(self.stdout, **options)
+        serve_from_options(self.stdout, **_own(options))
 
     def add_simulate_arguments(self, parser):
         from envgrid.monitoring.simulator import add_simulate_arguments
@@ -99,7 +99,12 @@ class Command(BaseCommand):
         """Play stations sending CN 2051 minute data (Flag=5) against a receiver, counting unanswered uploads."""
         from envgrid.monitoring.simulator import simulate_from_options
 
-        simulate_from_options(self.stdout, **options)
+        simulate_from_options(self.stdout, **_own(options))
+
+
+def _own(options: dict) -> dict:
+    """The subcommand's options without the streams ``call_command`` passes along (``stdout=``, ``stderr=``)."""
+    return {name: value for name, value in options.items() if name not in ("stdout", "stderr")}
 
 
 def _line_results(source: IO[bytes], strict: bool):
