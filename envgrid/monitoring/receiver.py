@@ -5,15 +5,15 @@ byte stream, ``parse_frame`` (strict) checks each frame, MN and PW are checked a
 the stations (refreshed every ``cache_seconds``), and a ``SplitReassembler`` merges PNUM/PNO messages.
 
 Group commit. Good packets and refusals are queued for ONE writer task, which takes everything that
-arrived while the previous batch was being committed (at most ``batch_size`` packets, lingering
-``linger`` seconds first when little is queued) and stores it with ``readings_store`` in one transaction,
+arrived while the previous batch was being committed (at most ``batch_size`` packets; when few are
+queued it lingers, up to ``max_linger``, for the rest of the wave: see ``_gather``) and stores it with ``readings_store`` in one transaction,
 in one worker thread (a one-thread pool: one database connection, kept open), so the event loop never
 waits on the disk and a slow disk makes batches bigger instead of stalling connections. Each queued
-packet remembers its connection; the 9014 answers (Flag bit A) of a batch are handed to the event loop by
-the first on-commit hook of its transaction, so they go out as soon as the batch is committed, before
-the ``readings_stored`` receivers run: an acknowledged upload is always stored, and nothing acknowledged
-waits for the rollups. SIGTERM/SIGINT stop accepting and reading, store what was taken, answer it, then
-close.
+packet remembers its connection; the 9014 answers (Flag bit A) of a batch are handed to the event loop as
+soon as its transaction is committed: an acknowledged upload is always stored. ``readings_stored`` is sent
+by the receiver itself, once per ``notify_seconds`` for all the readings committed meanwhile, after their
+answers: its receivers (rollups, alerts) neither delay the answers nor run once per batch. SIGTERM/SIGINT
+stop accepting and reading, store what was taken, answer it, then close.
 
 The event loop is uvloop when it is installed (``--loop``): it costs less per read and write than asyncio's
 own (``bench/monitoring_receiver.py``).
@@ -29,7 +29,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from django.db import close_old_connections, connections, transaction
+from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from envgrid.monitoring.choices import BAD_PASSWORD, INACTIVE_STATION, UNKNOWN_MN
@@ -284,24 +284,19 @@ class Receiver:
             logger.exception("HJ 212 receiver: storing a batch of %s packets failed", len(items))
 
     def _store(self, loop, items: list[_Item], rejects: list[Reject]) -> None:
-        """In the writer thread: one transaction for the batch's refusals and readings."""
-        stored: list[StoreResult] = []
+        """In the writer thread: the batch's readings in one transaction, answered as soon as it is committed
+        (``readings_store`` commits before it returns); then the refusals."""
         try:
-            with transaction.atomic():
-                if items:
-                    # Registered first, so it runs first once committed: the answers do not wait for the
-                    # readings_stored receivers that readings_store registers after it.
-                    transaction.on_commit(lambda: loop.call_soon_threadsafe(self._answer, items, stored[0]))
-                    stored.append(
-                        readings_store(
-                            [item.packet for item in items],
-                            peers=[item.connection.peer for item in items],
-                            stations=self.stations,
-                            notify=False,  # sent by _notify, at most once per notify_seconds
-                        )
-                    )
-                if rejects:
-                    frames_reject(rejects)
+            if items:
+                result = readings_store(
+                    [item.packet for item in items],
+                    peers=[item.connection.peer for item in items],
+                    stations=self.stations,
+                    notify=False,  # readings_stored is sent by _notify, at most once per notify_seconds
+                )
+                loop.call_soon_threadsafe(self._answer, items, result)
+            if rejects:
+                frames_reject(rejects)
         except Exception:
             connections.close_all()  # a broken connection is opened again for the next batch
             raise
