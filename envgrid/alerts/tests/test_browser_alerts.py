@@ -13,7 +13,8 @@ from envgrid.grids.lookup import invalidate_index
 from envgrid.monitoring.models import Station
 from envgrid.tests.test_browser import sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: data written by migrations (seed rows of other apps) comes back after each flush.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SHOTS = "/tmp/envgrid-alerts-{}.png"
 
