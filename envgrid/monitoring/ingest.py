@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -130,6 +131,10 @@ class Conversion:
     unit: str
     scale: Decimal
     offset: Decimal
+
+    @property
+    def is_identity(self) -> bool:
+        return self.scale == 1 and self.offset == 0
 
     def apply(self, value: Decimal) -> Decimal:
         return value * self.scale + self.offset
@@ -316,6 +321,8 @@ def parse_number(value) -> Decimal | None:
         raise ValueError(_("“%(value)s” is not a number.") % {"value": value})
     text = repr(value) if isinstance(value, float) else str(value).strip()
     try:
+        if "_" in text:  # Decimal() would take "1_000"
+            raise InvalidOperation
         number = Decimal(text)
     except InvalidOperation:
         raise ValueError(_("“%(value)s” is not a number.") % {"value": text[:40]}) from None
@@ -326,18 +333,49 @@ def parse_number(value) -> Decimal | None:
 
 def _checked_value(conversion: Conversion, raw) -> float | None:
     """The cell converted to the stored unit and checked against the plausible range."""
-    number = parse_number(raw)
-    if number is None:
-        return None
-    value = conversion.apply(number)
     factor = conversion.factor
-    if not factor.low <= value <= factor.high:
-        shown = f"{raw} {conversion.unit}" if conversion.unit != factor.unit else f"{raw} {factor.unit}"
+    if conversion.is_identity:
+        value = _plain_number(raw)  # the common case: no conversion, so no decimal arithmetic is needed
+        if value is None:
+            return None
+        inside = float(factor.low) <= value <= float(factor.high)
+    else:
+        number = parse_number(raw)
+        if number is None:
+            return None
+        converted = conversion.apply(number)
+        inside = factor.low <= converted <= factor.high
+        value = float(converted)
+    if not inside:
         raise ValueError(
             _("%(value)s is outside the plausible range of %(factor)s (%(low)s–%(high)s %(unit)s).")
-            % {"value": shown, "factor": factor.label, "low": factor.low, "high": factor.high, "unit": factor.unit}
-        )
-    return float(value)
+            % {"value": f"{raw} {conversion.unit}", "factor": factor.label, "low": factor.low, "high": factor.high,
+               "unit": factor.unit}
+        )  # fmt: skip
+    return value
+
+
+def _plain_number(raw) -> float | None:
+    """A cell as a float without conversion (None when blank); ``ValueError`` when not a finite number."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        raise ValueError(_("“%(value)s” is not a number.") % {"value": raw})
+    if isinstance(raw, int | float):
+        value = float(raw)
+    else:
+        text = str(raw).strip()
+        if not text:
+            return None
+        try:
+            if "_" in text:  # float() would take "1_000"
+                raise ValueError
+            value = float(text)
+        except ValueError:
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": text[:40]}) from None
+    if not math.isfinite(value):
+        raise ValueError(_("“%(value)s” is not a number.") % {"value": str(raw)[:40]})
+    return value
 
 
 # --- stations and commands -----------------------------------------------------------------------------

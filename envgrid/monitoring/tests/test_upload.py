@@ -365,3 +365,18 @@ def test_yesterdays_hours_upload_and_a_time_in_the_future_is_refused(admin_clien
     future = (now + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")
     answer = upload(admin_client, csv_bytes(HEAD + f"{mn},{past},35,62,0.8\n{mn},{future},35,62,0.8\n"))
     assert 'data-row="3" data-column="data_time" data-code="bad_time"' in answer.content.decode()
+
+
+@pytest.mark.parametrize("raw", ["1_000", "nan", "inf", "-Infinity", True, "35 ug", float("nan")])
+def test_cells_that_are_not_finite_plain_numbers_are_refused(raw):
+    for unit in ("ug/m3", "mg/m3"):  # the plain path and the converting path
+        conversion = ingest.conversion_for(ingest.FACTORS["pm25"], unit)
+        with pytest.raises(ValueError, match="not a number"):
+            ingest._checked_value(conversion, raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "unit", "expected"), [(1.1, "mg/m3", 1100.0), ("0.0351", "mg/m3", 35.1), (35, "ug/m3", 35.0)]
+)
+def test_conversions_are_exact_decimals(raw, unit, expected):
+    assert ingest._checked_value(ingest.conversion_for(ingest.FACTORS["pm25"], unit), raw) == expected
