@@ -12,7 +12,7 @@ from envgrid.patrols.choices import EnforcementStatus, InspectionKind, MeasureKi
 from envgrid.patrols.models import EnforcementCase, Inspection, InspectionPlan
 from envgrid.sources.models import SourceFamily
 
-DATE_INPUT = forms.DateInput({"type": "date"})
+DATE_INPUT = forms.DateInput({"type": "date"}, format="%Y-%m-%d")
 
 
 def _units(request):

@@ -28,6 +28,11 @@ from envgrid.patrols.permissions import is_command
 from envgrid.sources.models import SupervisedObject
 
 
+def DateInput():  # noqa: N802 — reads like the widget it builds
+    """A date picker: the browser needs the ISO form whatever the UI language."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 def _categories():
     return CaseCategory.objects.filter(is_active=True, parent__isnull=False).order_by("sort_order", "code")
 
@@ -137,8 +142,8 @@ class PlanForm(forms.Form):
         label=_("Grids to inspect"), queryset=Grid.objects.none(), required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )  # fmt: skip
-    starts_on = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
     times = forms.IntegerField(label=_("Times"), min_value=1, max_value=100, initial=1)
     frequency = forms.ChoiceField(label=_("Frequency"), choices=Frequency.choices, initial=Frequency.WEEK)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea({"rows": 2}))
@@ -177,14 +182,14 @@ class EnforcementForm(forms.Form):
     )  # fmt: skip
     violation = forms.CharField(label=_("Violation"), widget=forms.Textarea({"rows": 3}))
     legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea({"rows": 2}))
-    filed_on = forms.DateField(label=_("Filed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    filed_on = forms.DateField(label=_("Filed on"), widget=DateInput())
     inspections = forms.ModelMultipleChoiceField(label=_("Triggering inspections"), queryset=Inspection.objects.none(),
                                                  required=False, widget=forms.MultipleHiddenInput)  # fmt: skip
     cases = forms.ModelMultipleChoiceField(label=_("Triggering cases"), queryset=Case.objects.none(), required=False,
                                            widget=forms.MultipleHiddenInput)  # fmt: skip
     measure = forms.ChoiceField(label=_("First measure"), choices=[("", "—"), *MeasureKind.choices], required=False)
     fine_amount = forms.DecimalField(label=_("Fine (yuan)"), required=False, min_value=0, decimal_places=2)
-    deadline = forms.DateField(label=_("Deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("Deadline"), required=False, widget=DateInput())
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea({"rows": 2}))
 
     def __init__(self, *args, user, **kwargs):
@@ -222,23 +227,29 @@ class EnforcementForm(forms.Form):
 class MeasureForm(forms.Form):
     kind = forms.ChoiceField(label=_("Measure"), choices=MeasureKind.choices)
     fine_amount = forms.DecimalField(label=_("Fine (yuan)"), required=False, min_value=0, decimal_places=2)
-    deadline = forms.DateField(label=_("Deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("Deadline"), required=False, widget=DateInput())
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_widgets(self)
+        for field in self.fields.values():  # the compact forms on the case page show no labels
+            field.widget.attrs.setdefault("placeholder", str(field.label))
+            field.widget.attrs.setdefault("aria-label", str(field.label))
 
 
 class PublicityForm(forms.Form):
     channel = forms.ChoiceField(label=_("Where"), choices=PublicityChannel.choices)
     outlet = forms.CharField(label=_("Outlet / column"), required=False, max_length=100)
-    published_on = forms.DateField(label=_("Published on"), widget=forms.DateInput(attrs={"type": "date"}))
+    published_on = forms.DateField(label=_("Published on"), widget=DateInput())
     link = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_widgets(self)
+        for field in self.fields.values():  # the compact forms on the case page show no labels
+            field.widget.attrs.setdefault("placeholder", str(field.label))
+            field.widget.attrs.setdefault("aria-label", str(field.label))
 
 
 class TransitionForm(forms.Form):

@@ -24,6 +24,7 @@ from envgrid.patrols.models import Checklist, ChecklistItem
 from envgrid.patrols.night import BEIJING
 from envgrid.patrols.seed import seed_checklists
 from envgrid.sources.models import Responsibility, SourceFamily, SupervisedObject
+from envgrid.sources.seed import seed_families
 
 ROLES = ["admin", "dispatcher", "unit_lead", "unit_staff", "grid_head", "grid_member", "river_chief",
          "taskforce_lead", "leader"]  # fmt: skip
@@ -50,7 +51,9 @@ def load_bare_district(*, keep: tuple[str, ...] = ()) -> None:
         demo_load()
     finally:
         hooks.demo[:] = saved
-    seed_checklists(Checklist, ChecklistItem, CaseCategory)  # a transactional test's flush removes migration data
+    # A transactional test's flush removes what data migrations wrote: put the families and checklists back.
+    seed_families(SourceFamily)
+    seed_checklists(Checklist, ChecklistItem, CaseCategory)
 
 
 @pytest.fixture

@@ -96,3 +96,54 @@ def test_a_night_inspection_on_the_phone_becomes_a_case_for_the_objects_owner(
     assert "20:00–06:00" in error.inner_text()
     assert Inspection.objects.count() == 1 and Case.objects.count() == 1
     page.screenshot(path=SHOTS.format("phone-refused"), full_page=True)
+
+
+def test_at_the_desk_a_unit_lead_files_enforcement_from_the_inspection_and_sees_the_statistics(
+    page, people, make_object, street_grid, street_unit, bureau, housing
+):
+    from envgrid.cases.models import CaseCategory
+    from envgrid.patrols.services import FindingInput, inspection_record
+    from envgrid.patrols.tests.conftest import all_pass
+
+    enterprise = make_object(street_grid, owner=street_unit, support=[bureau], name="宏达化工有限公司")
+    plan_create(actor=people["unit_lead"], title="夏季夜查专项", kind=InspectionKind.NIGHT, objects=[enterprise],
+                starts_on=dt.date(2020, 1, 1), ends_on=dt.date(2030, 1, 1), times=2, units=[housing])  # fmt: skip
+    checklist = current_checklist("enterprise")
+    failing = list(checklist.items.all())[3]
+    inspection = inspection_record(
+        inspector=people["unit_staff"], kind=InspectionKind.NIGHT, started_at=beijing_time(1, 22),
+        ended_at=beijing_time(1, 22, 40), supervised_object=enterprise, units=[housing],
+        answers={**all_pass(checklist), failing.pk: "fail"},
+        findings=[FindingInput("夜间排口冒黄烟", CaseCategory.objects.get(code="industrial.emission"))],
+    )  # fmt: skip
+    sign_in(page, "unit_lead")
+    page.goto(page.base_url + "/patrols/")
+    page.locator(f'[data-testid="inspection-row"][data-number="{inspection.number}"] a').click()
+    page.screenshot(path=SHOTS.format("desk-inspection"), full_page=True)
+    page.get_by_test_id("open-enforcement").click()
+    form = page.get_by_test_id("enforcement-form")
+    form.locator("#id_title").fill("宏达化工夜间超标排放")
+    form.locator("#id_legal_basis").fill("《中华人民共和国大气污染防治法》第九十九条")
+    form.locator("#id_measure").select_option("fine")
+    form.locator("#id_fine_amount").fill("100000")
+    form.get_by_test_id("enforcement-submit").click()
+    page.wait_for_load_state()
+    page.screenshot(path=SHOTS.format("desk-enforcement-filed"), full_page=True)
+    page.get_by_test_id("enforcement-header").wait_for()
+    assert housing.name in page.get_by_test_id("enforcement-units").inner_text()
+    page.get_by_test_id("to-decided").click()
+    page.wait_for_selector('[data-testid="enforcement-header"][data-status="decided"]')
+    page.get_by_test_id("publicity-form").locator("select[name=channel]").select_option("wechat")
+    page.get_by_test_id("publicity-form").locator("input[name=published_on]").fill("2026-06-02")
+    page.get_by_test_id("publicity-form").locator("button").click()
+    page.get_by_test_id("publicity").locator("li", has_text="微信公众号").wait_for()
+    page.screenshot(path=SHOTS.format("desk-enforcement"), full_page=True)
+
+    page.goto(page.base_url + "/patrols/enforcement/stats/")
+    row = page.get_by_test_id("stats-family").locator('[data-testid="stats-row"]')
+    assert row.get_attribute("data-cases") == "1"
+    page.screenshot(path=SHOTS.format("desk-stats"), full_page=True)
+    page.goto(page.base_url + "/patrols/night-coverage/")
+    assert page.get_by_test_id("coverage-units").locator('[data-label="生态环境分局"]').get_attribute(
+        "data-percent") == "100"  # fmt: skip
+    page.screenshot(path=SHOTS.format("desk-coverage"), full_page=True)

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from envgrid.cases.models import Case
 from envgrid.core.errors import DomainError
 from envgrid.core.models import AuditEvent
 from envgrid.patrols import exports, selectors, services
@@ -57,7 +58,8 @@ def enforcement_create(request):
             )
             finding = inspection.findings.first()
             if finding:
-                initial.update(violation=finding.description, cases=[finding.case_id] if finding.case_id else [])
+                visible = Case.objects.visible_to(request.user).filter(pk=finding.case_id).exists()
+                initial.update(violation=finding.description, cases=[finding.case_id] if visible else [])
     form = EnforcementForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -84,9 +86,16 @@ def _visible(request, pk: int) -> EnforcementCase:
 def enforcement_detail(request, pk: int):
     enforcement = _visible(request, pk)
     can_handle = can_handle_enforcement(request.user, enforcement)
+    labels = {
+        "patrols.enforcement_open": _("Filed"), "patrols.enforcement_measure": _("Measure recorded."),
+        "patrols.enforcement_measure_done": _("Measure marked as carried out."),
+        "patrols.enforcement_publicize": _("Publicity recorded."),
+        **{f"patrols.enforcement_{s}": EnforcementStatus(s).label for s in EnforcementStatus.values},
+    }  # fmt: skip
     history = AuditEvent.objects.filter(
         content_type__app_label="patrols", content_type__model="enforcementcase", object_id=str(enforcement.pk)
     ).select_related("actor")
+    history = [(event, labels.get(event.action, event.action)) for event in history]
     context = {
         "enforcement": enforcement,
         "tones": ENFORCEMENT_TONES,
