@@ -19,10 +19,17 @@ class StationFilterSet(django_filters.FilterSet):
     """One filter for the station list, the map and the stations API: text, kind, device status, street."""
 
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=StationKind.choices)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=StationStatus.choices, method="by_status")
+    kind = django_filters.ChoiceFilter(
+        label=_("Station kind"), choices=StationKind.choices, empty_label=_("All station kinds")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=StationStatus.choices, method="by_status", empty_label=_("All statuses")
+    )
     street = django_filters.ModelChoiceFilter(
-        label=_("Street / town"), field_name="grid__street", queryset=Region.objects.none()
+        label=_("Street / town"),
+        field_name="grid__street",
+        queryset=Region.objects.none(),
+        empty_label=_("All streets and towns"),
     )
     active = django_filters.BooleanFilter(label=_("Active"), field_name="is_active")
 

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from envgrid.core.choices import Role
@@ -42,6 +42,12 @@ def stations_visible_to(user) -> QuerySet[Station]:
         return Station.objects.all()
     grids = Grid.objects.visible_to(user).values("pk")
     return Station.objects.filter(Q(kind__in=CONTROL_KINDS) | Q(grid__in=grids))
+
+
+def control_first(queryset: QuerySet[Station]) -> QuerySet[Station]:
+    """Control stations first, then the others, each by MN."""
+    rank = Case(When(kind__in=CONTROL_KINDS, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return queryset.order_by(rank, "mn")
 
 
 def can_see_station_password(user) -> bool:

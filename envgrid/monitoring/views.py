@@ -69,7 +69,7 @@ def _filterset(request) -> StationFilterSet:
 def station_list(request):
     """Stations in the user's scope with device status and latest AQI; the table alone for htmx."""
     filterset = _filterset(request)
-    page = Paginator(filterset.qs.order_by("kind", "mn"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.control_first(filterset.qs), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     context = {
         "filterset": filterset,

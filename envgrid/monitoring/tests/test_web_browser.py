@@ -109,3 +109,25 @@ def test_the_receiver_page_for_the_dispatcher(page):
     assert page.get_by_test_id("connections-open").inner_text() == "22"
     assert page.get_by_test_id("rejected-frame").count() == 2
     page.screenshot(path=SHOTS.format("receiver"), full_page=True)
+
+
+def test_the_station_list_and_an_upload_with_a_bad_row(page):
+    demo_load()
+    mn = Station.objects.order_by("mn")[2].mn
+    sign_in(page, "admin")
+    page.goto(page.base_url + "/monitoring/")
+    assert page.get_by_test_id("station-row").count() == 22
+    page.screenshot(path=SHOTS.format("list"), full_page=True)
+
+    page.goto(page.base_url + "/monitoring/upload/")
+    content = f"MN,data_time,PM2.5 (ug/m3),CO (mg/m3)\n{mn},2026-05-01 08:00,35,0.8\n{mn},2026-05-01 09:00,35,500\n"
+    page.locator('input[name="file"]').set_input_files(
+        {"name": "readings.csv", "mimeType": "text/csv", "buffer": content.encode()}
+    )
+    page.get_by_test_id("upload-submit").click()
+    page.wait_for_load_state()
+    page.screenshot(path=SHOTS.format("upload"), full_page=True)
+    error = page.locator('[data-testid="upload-error"][data-row="3"]')
+    assert error.get_attribute("data-column") == "CO (mg/m3)"
+    assert page.get_by_test_id("upload-refused").is_visible()
+    page.screenshot(path=SHOTS.format("upload"), full_page=True)
