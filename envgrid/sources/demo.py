@@ -30,6 +30,7 @@ from envgrid.sources.models import (
     SourceFamily,
     SupervisedObject,
 )
+from envgrid.sources.seed import seed_families
 from envgrid.sources.validators import CREDIT_CODE_CHARSET, credit_code_check_char
 
 SEED = 2026
@@ -218,6 +219,7 @@ def load() -> None:
     grids = list(Grid.objects.select_related("community", "street").order_by("code"))
     if not grids:
         return
+    seed_families(SourceFamily)  # a flushed test database has lost the migration's rows
     leads = _owners(rng)
     made = _objects(rng, grids)
     SupervisedObject.objects.bulk_create([obj for obj, _detail in made])
