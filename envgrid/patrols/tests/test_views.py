@@ -172,3 +172,29 @@ def test_the_object_page_shows_its_inspections_and_enforcement(world, people):
     page = client_for(people["unit_staff"]).get(f"/sources/{world['obj'].pk}/").content.decode()
     assert 'data-testid="object-inspections"' in page and world["inspection"].number in page
     assert 'data-testid="object-enforcement"' in page and world["enforcement"].number in page
+
+
+def test_list_pages_do_not_grow_in_queries_with_rows(world, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = client_for(people["dispatcher"])
+    urls = ["/patrols/", "/patrols/enforcement/", "/patrols/plans/"]
+    before = []
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            assert c.get(url).status_code == 200
+        before.append(len(queries))
+    obj, checklist = world["obj"], current_checklist("enterprise")
+    for day in range(2, 7):
+        inspection_record(inspector=people["unit_staff"], kind=InspectionKind.NIGHT, started_at=beijing_time(day, 22),
+                          ended_at=beijing_time(day, 22, 30), supervised_object=obj, plan=world["plan"],
+                          answers=all_pass(checklist))  # fmt: skip
+        enforcement_open(actor=people["unit_lead"], title=f"案件{day}", violation="v", legal_basis="b",
+                         supervised_object=obj, measures=[{"kind": "rectify"}])  # fmt: skip
+    after = []
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            assert c.get(url).status_code == 200
+        after.append(len(queries))
+    assert after == before
