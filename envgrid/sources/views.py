@@ -95,7 +95,11 @@ def source_map(request):
     return render(
         request,
         "sources/map.html",
-        {"map_settings": settings.ENVGRID_MAP, "families": SourceFamily.objects.filter(active=True)},
+        {
+            "map_settings": settings.ENVGRID_MAP,
+            "families": SourceFamily.objects.filter(active=True),
+            "can_manage": can_manage_sources(request.user),
+        },
     )
 
 

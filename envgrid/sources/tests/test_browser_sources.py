@@ -121,3 +121,9 @@ def test_import_then_cover_everything_from_the_coverage_report(browser, live_ser
         "document.querySelector('[data-testid=owner-on-answer]').textContent.includes('生态环境分局')"
     )
     page.screenshot(path=SHOTS.format("5-object"), full_page=True)
+
+    # 6. The map draws every object, coloured by family.
+    page.goto(page.base_url + "/sources/map/")
+    page.wait_for_selector('[data-testid="source-map"][data-drawn="6"]')
+    assert page.get_by_test_id("source-count").inner_text() == "6"
+    page.screenshot(path=SHOTS.format("6-map"), full_page=True)

@@ -15,6 +15,17 @@
     const map = L.map(big, { zoomSnap: 0.25, preferCanvas: true });
     tiles(map, big);
     const detail = (id) => big.dataset.detailUrl.replace(/0\/$/, id + "/");
+    // Grid outlines under the objects, for orientation when there are no base tiles (offline intranets).
+    if (big.dataset.grids) {
+      fetch(big.dataset.grids, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then((r) => (r.ok ? r.json() : null))
+        .then((grids) => {
+          if (!grids) return;
+          L.geoJSON(grids, { interactive: false, style: (f) => ({ color: "#ffffff", weight: 1, fillColor: f.properties.colour, fillOpacity: 0.18 }) })
+            .addTo(map).bringToBack();
+        })
+        .catch(() => {});
+    }
     fetch(big.dataset.source, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then((r) => { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then((data) => {
