@@ -26,6 +26,27 @@ def require_or_skip(available: bool, what: str) -> None:
     pytest.skip(f"{what} is not available on this machine")
 
 
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    explicit = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    return explicit or "live_server" in fixtures or "transactional_db" in fixtures
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Every transactional test (browser tests on a live server, row-lock races) ends by emptying the
+    database; with serialized rollback what the data migrations wrote (case categories, AQI standards,
+    source families, checklists, duty shifts) is put back, so the next test — and the demo loader —
+    finds the database as migrated, whatever ran before."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if _transactional(item) and not (marker and marker.kwargs.get("serialized_rollback")):
+            kwargs = dict(marker.kwargs) if marker else {}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 @pytest.fixture(scope="session")
 def browser():
     require_or_skip(CHROMIUM.exists(), f"Chromium ({CHROMIUM})")

@@ -21,7 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-$BIN/python manage.py run_huey --workers 2 --flush-locks >>"${ENVGRID_DATA_DIR:-data}/worker.log" 2>&1 &
+$BIN/python manage.py run_huey --workers 2 --flush-locks --delay 0.1 --max-delay 1 >>"${ENVGRID_DATA_DIR:-data}/worker.log" 2>&1 &
 pids+=($!)
 $BIN/gunicorn envgrid.wsgi:application --bind "$HOST:$PORT" --workers "$WEB_WORKERS" \
   --worker-class gthread --threads 4 --access-logfile - --log-level warning &

@@ -37,11 +37,11 @@ def create_demo_stations() -> int:
         grids[(i * step + step // 2) % len(grids)] for i in range(MICRO_STATIONS)
     ]
     for (mn, password, kind), grid in zip(credentials, hosts, strict=True):
-        label = "Control station" if kind == StationKind.PROVINCIAL else "Micro-station"
+        label = "省控站" if kind == StationKind.PROVINCIAL else "微站"
         station_create(
             mn=mn,
             password=password,
-            name=f"{label} {grid.name}",
+            name=f"{label}·{grid.name}",
             kind=kind,
             lon=grid.centroid_lon,
             lat=grid.centroid_lat,
