@@ -376,7 +376,9 @@ class DailyRollup(AqiFields):
     hours_o3 = models.SmallIntegerField(default=0)
     o3_8h_values = models.SmallIntegerField(_("valid O3 8-h values"), default=0)
     valid_mask = models.SmallIntegerField(
-        _("valid pollutants (bits)"), default=0, help_text=_("Bit per pollutant: PM2.5, PM10, SO2, NO2, CO, O3 8-h, O3 1-h.")
+        _("valid pollutants (bits)"),
+        default=0,
+        help_text=_("Bit per pollutant: PM2.5, PM10, SO2, NO2, CO, O3 8-h, O3 1-h."),
     )
     invalid_reason = models.CharField(_("why not valid"), max_length=200, blank=True)
 

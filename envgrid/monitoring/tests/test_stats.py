@@ -217,7 +217,8 @@ def test_a_period_in_progress_expects_only_its_days_so_far(district_tree):
     result = area_statistics(level="grid", period=parse_period("2026-11"), today=date(2026, 11, 26))
 
     grid_b = next(a for a in result.areas if a.area_id == district_tree["grids"][1].pk)
-    assert (grid_b.expected_days, grid_b.required_days, grid_b.valid_days, grid_b.ranked) == (26, 24, 26, True)  # ceil(26 * 324 / 365)
+    # required: 24 = ceil(26 * 324 / 365)
+    assert (grid_b.expected_days, grid_b.required_days, grid_b.valid_days, grid_b.ranked) == (26, 24, 26, True)
 
 
 def test_district_level_and_station_level(district_tree):
