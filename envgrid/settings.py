@@ -33,6 +33,8 @@ env = environ.Env(
     HJ212_HOST=(str, "127.0.0.1"),
     HJ212_PORT=(int, 9212),
     HJ212_BATCH_SIZE=(int, 500),
+    ENVGRID_MINUTE_RETENTION_DAYS=(int, 90),
+    SOURCES_KEY_GRID_MIN_OBJECTS=(int, 3),
 )
 
 DATA_DIR = Path(env.str("ENVGRID_DATA_DIR", default=str(BASE_DIR / "data"))).resolve()
@@ -235,6 +237,12 @@ ENVGRID_WORK_HOURS = env("ENVGRID_WORK_HOURS")
 HJ212_HOST = env("HJ212_HOST")
 HJ212_PORT = env("HJ212_PORT")
 HJ212_BATCH_SIZE = env("HJ212_BATCH_SIZE")
+
+# Monitoring: minute and real-time readings are kept this many days (hourly, daily and monthly rollups for ever).
+ENVGRID_MINUTE_RETENTION_DAYS = env("ENVGRID_MINUTE_RETENTION_DAYS")
+
+# Sources: a grid holding at least this many active supervised objects is a key grid for the coverage report.
+SOURCES_KEY_GRID_MIN_OBJECTS = env("SOURCES_KEY_GRID_MIN_OBJECTS")
 
 LOGGING = {
     "version": 1,
