@@ -95,8 +95,10 @@ def case_report(
     reporter_phone: str = "",
     partner=None,
     external_id: str = "",
+    supervised_object=None,
 ) -> Case:
-    """File a problem clue (上报) as a new case, located to its grid, with its photos."""
+    """File a problem clue (上报) as a new case, located to its grid, with its photos; ``supervised_object``
+    is the 监管对象 it concerns, when known (routing then asks its 分包 owner first)."""
     case = Case(
         number=uuid.uuid4().hex[:30],
         title=title.strip(),
@@ -113,6 +115,7 @@ def case_report(
         reporter_phone=reporter_phone or (reporter.phone if reporter else ""),
         partner=partner,
         external_id=external_id,
+        supervised_object=supervised_object,
     )
     if (lon is None) != (lat is None):
         raise ValidationError({"lat": _("Give both longitude and latitude, or neither.")})

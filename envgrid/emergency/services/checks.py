@@ -46,7 +46,7 @@ def _open_case(check: SpotCheck, actor: User, files: Sequence):
     """File the violation as a case (channel: inspection) on the enterprise, accepted and dispatched at once
     to the unit responsible for the enterprise today (分包 first, as the routing does)."""
     from envgrid.cases.choices import Channel, Severity
-    from envgrid.cases.models import Case, CaseCategory
+    from envgrid.cases.models import CaseCategory
     from envgrid.cases.services import case_accept, case_dispatch, case_report
     from envgrid.sources.selectors import responsible_on
 
@@ -62,11 +62,8 @@ def _open_case(check: SpotCheck, actor: User, files: Sequence):
            "note": check.note},
         category=category, channel=Channel.INSPECTION, severity=Severity.URGENT,
         lon=obj.lon if obj.lon is not None else check.lon, lat=obj.lat if obj.lat is not None else check.lat,
-        address=obj.address, grid=obj.grid, files=files,
+        address=obj.address, grid=obj.grid, files=files, supervised_object=obj,
     )  # fmt: skip
-    # case_report has no parameter for the object yet: link it in the same transaction, before routing.
-    Case.objects.filter(pk=case.pk).update(supervised_object=obj)
-    case.supervised_object = obj
     case_accept(case=case, actor=None)
     owner = responsible_on(obj, timezone.localdate())
     return case_dispatch(case=case, actor=None, lead_unit=owner.unit if owner else check.unit)

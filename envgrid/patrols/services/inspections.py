@@ -324,11 +324,8 @@ def _finding_case(inspection: Inspection, given: FindingInput, photos: Sequence,
         description=_("%(description)s\n(Found in inspection %(number)s.)")
         % {"description": finding.description, "number": inspection.number},
         lon=lon, lat=lat, address=(obj.address if obj else ""), grid=inspection.grid, files=photos,
+        supervised_object=obj,
     )  # fmt: skip
-    if obj is not None:
-        # case_report takes no supervised object (cases owns that service); link it before routing reads it.
-        Case.objects.filter(pk=case.pk).update(supervised_object=obj)
-        case.supervised_object = obj
     finding.case = case
     finding.save(update_fields=["case"])
     if cfg.dispatch_findings:
