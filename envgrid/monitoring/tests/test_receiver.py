@@ -278,3 +278,20 @@ def test_loop_factory_names():
     assert loop_factory("asyncio") is asyncio.new_event_loop
     with pytest.raises(ValueError, match="not one of"):
         loop_factory("trio")
+
+
+def test_on_sqlite_the_writer_leaves_wal_checkpoints_to_the_checkpoint_thread():
+    from django.db import connection
+
+    from envgrid.monitoring.receiver import _checkpoint
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    rx = Receiver("127.0.0.1", 0)
+    rx._tune_sqlite()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == 0
+    _checkpoint()  # runs (and does not fail) whatever the journal mode
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint=1000")
