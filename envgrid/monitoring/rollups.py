@@ -169,25 +169,42 @@ def _station_filter(station_ids: Sequence[int] | None, params: list) -> str:
     return f" AND station_id IN ({', '.join(str(int(i)) for i in station_ids)})"
 
 
-def _aggregate_readings(station_ids: Sequence[int] | None, h0: int, h1: int) -> list[tuple]:
-    """(station, cn, hour, samples, then sum and count of usable values per pollutant) per group."""
-    usable = ", ".join(f"'{flag}'" for flag in USABLE_FLAGS)
-    parts = []
-    for column in POLLUTANTS:
-        ok = f"{column} IS NOT NULL AND COALESCE({_flag_sql(FACTOR_CODES[column])}, 'N') IN ({usable})"
-        parts.append(f"SUM(CASE WHEN {ok} THEN {column} END), COUNT(CASE WHEN {ok} THEN 1 END)")
-    params: list = [*HOURLY_SOURCES, _db_time(hour_datetime(h0)), _db_time(hour_datetime(h1))]
-    sql = (
-        f"SELECT station_id, cn, {_epoch_hour_sql('data_time')} AS hour, COUNT(*), {', '.join(parts)} "
-        f"FROM monitoring_reading WHERE cn IN (%s, %s, %s) AND data_time >= %s AND data_time < %s"
-        f"{_station_filter(station_ids, params)} GROUP BY station_id, cn, hour"
-    )
+_FETCH_BATCH = 20_000
+
+
+def _fetch_array(sql: str, params: list, width: int) -> np.ndarray:
+    """The rows of a numeric query as one float64 array, fetched in batches (no list of every row's tuple)."""
+    blocks = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        while rows := cursor.fetchmany(_FETCH_BATCH):
+            blocks.append(np.array(rows, dtype=np.float64).reshape(len(rows), width))
+    return np.concatenate(blocks) if blocks else np.empty((0, width))
 
 
-def _stored_hours(station_ids: Sequence[int] | None, h0: int, h1: int) -> list[tuple]:
+def _usable_values_sql() -> str:
+    """Per pollutant, the value when usable (data flag usable or absent), else NULL, as ``v_<column>``: one flag
+    test per reading and pollutant (the outer SUM and COUNT both read ``v_<column>``)."""
+    usable = ", ".join(f"'{flag}'" for flag in USABLE_FLAGS)
+    values = ", ".join(
+        f"CASE WHEN COALESCE({_flag_sql(FACTOR_CODES[c])}, 'N') IN ({usable}) THEN {c} END AS v_{c}" for c in POLLUTANTS
+    )
+    return f"{values} FROM monitoring_reading"
+
+
+def _aggregate_readings(station_ids: Sequence[int] | None, h0: int, h1: int) -> np.ndarray:
+    """(station, cn, hour, samples, then sum and count of usable values per pollutant) per group."""
+    params: list = [*HOURLY_SOURCES, _db_time(hour_datetime(h0)), _db_time(hour_datetime(h1))]
+    inner = (
+        f"SELECT station_id, cn, {_epoch_hour_sql('data_time')} AS hour, {_usable_values_sql()} "
+        f"WHERE cn IN (%s, %s, %s) AND data_time >= %s AND data_time < %s{_station_filter(station_ids, params)}"
+    )
+    sums = ", ".join(f"SUM(v_{c}), COUNT(v_{c})" for c in POLLUTANTS)
+    sql = f"SELECT station_id, cn, hour, COUNT(*), {sums} FROM ({inner}) readings GROUP BY station_id, cn, hour"
+    return _fetch_array(sql, params, 4 + 2 * len(POLLUTANTS))
+
+
+def _stored_hours(station_ids: Sequence[int] | None, h0: int, h1: int) -> np.ndarray:
     """Stored hourly rollups of the range: (station, source cn, hour, samples, mean and minutes per pollutant)."""
     cols = ", ".join(f"{c}, minutes_{c}" for c in POLLUTANTS)
     params: list = [_db_time(hour_datetime(h0)), _db_time(hour_datetime(h1))]
@@ -195,9 +212,7 @@ def _stored_hours(station_ids: Sequence[int] | None, h0: int, h1: int) -> list[t
         f"SELECT station_id, source_cn, {_epoch_hour_sql('data_time')}, samples, {cols} "
         f"FROM monitoring_hourlyrollup WHERE data_time >= %s AND data_time < %s{_station_filter(station_ids, params)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    return _fetch_array(sql, params, 4 + 2 * len(POLLUTANTS))
 
 
 def _copy_escape(text: str) -> str:
@@ -329,19 +344,18 @@ def _hour_inputs(station_ids, h0: int, h1: int, cutoff_hour: int) -> dict[str, n
     without readings, and preferred to minute data before the retention cutoff)."""
     fresh = _aggregate_readings(station_ids, h0, h1)
     stored = _stored_hours(station_ids, h0, h1)
-    if not fresh and not stored:
+    if not len(fresh) and not len(stored):
         return None
-    width = 4 + 2 * len(POLLUTANTS)
     parts = []
-    if fresh:
-        a = np.array(fresh, dtype=np.float64).reshape(len(fresh), width)
+    if len(fresh):
+        a = fresh
         cn = a[:, 1].astype(np.int64)
         with np.errstate(invalid="ignore", divide="ignore"):
             means = a[:, 4::2] / a[:, 5::2]
         priority = np.select([cn == 2061, cn == 2051], [0.0, 2.0], 2.5)
         parts.append((a, cn, means, a[:, 5::2], np.zeros(len(a), bool), priority))
-    if stored:
-        a = np.array(stored, dtype=np.float64).reshape(len(stored), width)
+    if len(stored):
+        a = stored
         priority = np.where(a[:, 2] < cutoff_hour, 1.0, 3.0)  # before the cutoff: beats what is left of minutes
         parts.append((a, a[:, 1].astype(np.int64), a[:, 4::2], a[:, 5::2], np.ones(len(a), bool), priority))
     a = np.concatenate([p[0] for p in parts])
