@@ -21,6 +21,7 @@ from envgrid.emergency.models import (
     ReductionMeasure,
     SpotCheck,
 )
+from envgrid.emergency.seed import seed_shifts
 
 DAYS = 14
 SEED = 2506
@@ -49,6 +50,7 @@ LEVELS = ("yellow", "orange", "red")
 def _roster() -> int:
     rng = SeededRandom(SEED)
     namer = PersonNamer(rng)
+    seed_shifts(DutyShift)  # a test database emptied after migrating has lost them
     shifts = {s.code: s for s in DutyShift.objects.all()}
     kinds = EmergencySettings.current().duty_unit_kinds
     units = list(Unit.objects.filter(is_active=True, kind__in=kinds).order_by("sort_order", "name"))

@@ -123,7 +123,11 @@ def test_grid_ranking_ranks_ties_equal_and_lists_grids_without_data_unranked(sma
     body = api_as("leader").get("/api/v1/rankings/", {"level": "grid", "period": PERIOD, "by": "pm25"}).json()
 
     assert [(r["name"], r["rank"]) for r in body["results"]] == [("网格0", 1), ("网格1", 2), ("网格2", 2), ("网格3", 4)]
-    streets = api_as("leader").get("/api/v1/rankings/", {"level": "street", "period": PERIOD}).json()
+    streets = (
+        api_as("leader")
+        .get("/api/v1/rankings/", {"level": "street", "period": PERIOD}, HTTP_ACCEPT_LANGUAGE="en")
+        .json()
+    )
     assert [(r["name"], r["rank"], r["reason"]) for r in streets["results"]] == [
         ("街道0", 1, ""), ("街道2", 2, ""), ("街道4", None, "no monitoring station")
     ]  # fmt: skip
