@@ -31,6 +31,13 @@ $BIN/python manage.py hj212 serve --host "$HOST" --port "$HJ212_PORT" >>"${ENVGR
 pids+=($!)
 
 sleep 1
+# First start: play the last 24 hours as fast as the receiver answers, so the map, the charts and the
+# rankings have hourly AQI at once instead of after the first full hour.
+if $BIN/python manage.py shell -v 0 -c "from envgrid.monitoring.models import Reading; raise SystemExit(Reading.objects.exists())"; then
+  echo "Playing the last 24 hours of the demo stations into the receiver (first start only)..."
+  $BIN/python manage.py hj212 simulate --host "$HOST" --port "$HJ212_PORT" --speed 0 --minutes 1440 \
+    >>"${ENVGRID_DATA_DIR:-data}/simulator.log" 2>&1 || echo "  (history not played; see the simulator log)"
+fi
 $BIN/python manage.py hj212 simulate --host "$HOST" --port "$HJ212_PORT" --speed 1 --minutes 0 --episode \
   >>"${ENVGRID_DATA_DIR:-data}/simulator.log" 2>&1 &
 pids+=($!)
