@@ -47,6 +47,40 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
+def reseed_migration_rows() -> None:
+    """Put back what the data migrations wrote, where a flush removed it (each seeder is idempotent or
+    runs only on an empty table)."""
+    import importlib
+
+    from django.apps import apps
+
+    from envgrid.cases.models import CaseCategory, CaseSLA
+    from envgrid.cases.seed import seed_categories
+    from envgrid.emergency.models import DutyShift
+    from envgrid.emergency.seed import seed_shifts
+    from envgrid.monitoring.models import StandardVersion
+    from envgrid.patrols.models import Checklist, ChecklistItem
+    from envgrid.patrols.seed import seed_checklists
+    from envgrid.sources.models import SourceFamily
+    from envgrid.sources.seed import seed_families
+
+    if not CaseCategory.objects.exists():
+        seed_categories(CaseCategory, CaseSLA)
+    seed_families(SourceFamily)
+    seed_shifts(DutyShift)
+    seed_checklists(Checklist, ChecklistItem, CaseCategory)
+    if not StandardVersion.objects.exists():
+        importlib.import_module("envgrid.monitoring.migrations.0003_seed_standards").seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _migration_rows(request):
+    """Belt and braces beside serialized rollback: a transactional test starts with the migrations' rows."""
+    if _transactional(request.node):
+        request.getfixturevalue("transactional_db")
+        reseed_migration_rows()
+
+
 @pytest.fixture(scope="session")
 def browser():
     require_or_skip(CHROMIUM.exists(), f"Chromium ({CHROMIUM})")
