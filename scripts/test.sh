@@ -20,13 +20,14 @@ run_suite() {  # $1 = label; the rest = environment assignments
 PYTEST_ARGS=("$@")
 [ ${#PYTEST_ARGS[@]} -gt 0 ] || PYTEST_ARGS=(-q)
 
-# Tests marked postgres_only (row-lock races) run in the PostgreSQL pass only.
+# Tests marked postgres_only (row-lock races) run in the PostgreSQL pass only; sqlite_only in the SQLite pass.
 SQLITE_ONLY_ARGS=(-m "not postgres_only")
 EXTRA_ARGS=("${SQLITE_ONLY_ARGS[@]}")
 run_suite "SQLite" ENVGRID_TEST_DATABASE_URL=
 EXTRA_ARGS=()
 
 if $BIN/python scripts/pg_reachable.py "$PG_URL"; then
+  EXTRA_ARGS=(-m "not sqlite_only")
   run_suite "PostgreSQL ($PG_URL)" ENVGRID_TEST_DATABASE_URL="$PG_URL"
 else
   if [ "$ci" = "true" ]; then

@@ -280,13 +280,12 @@ def test_loop_factory_names():
         loop_factory("trio")
 
 
+@pytest.mark.sqlite_only
 def test_on_sqlite_the_writer_leaves_wal_checkpoints_to_the_checkpoint_thread():
     from django.db import connection
 
     from envgrid.monitoring.receiver import _checkpoint
 
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only")
     rx = Receiver("127.0.0.1", 0)
     rx._tune_sqlite()
     with connection.cursor() as cursor:
