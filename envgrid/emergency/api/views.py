@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -221,8 +221,11 @@ class SpotCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         params = self.request.query_params
         queryset = selectors.checks_for(self.request.user, status=params.get("status", ""))
         for key in ("warning", "unit", "supervised_object"):
-            if params.get(key, "").isdigit():
-                queryset = queryset.filter(**{f"{key}_id": int(params[key])})
+            value = params.get(key, "")
+            if value and not value.isdigit():
+                raise serializers.ValidationError({key: _("Give the id as a whole number.")})
+            if value:
+                queryset = queryset.filter(**{f"{key}_id": int(value)})
         if self.action == "retrieve":
             queryset = queryset.prefetch_related("photos")
         return queryset

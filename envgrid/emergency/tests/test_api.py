@@ -155,3 +155,10 @@ def test_the_list_endpoints_do_not_grow_queries_with_rows(active, api, django_as
     client = api("dispatcher")
     with django_assert_max_num_queries(8):
         assert client.get("/api/v1/spot-checks/?limit=500").status_code == 200
+
+
+def test_a_spot_check_filter_that_is_not_an_id_is_refused_by_name(active, api):
+    response = api("dispatcher").get("/api/v1/spot-checks/", {"warning": "abc"})
+
+    assert response.status_code == 400
+    assert response.json()["warning"]  # the parameter is named
