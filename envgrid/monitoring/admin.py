@@ -115,7 +115,7 @@ class RollupAdmin(admin.ModelAdmin):
 
 @admin.register(HourlyRollup)
 class HourlyRollupAdmin(RollupAdmin):
-    list_display = ["station", "data_time", "source_cn", "pm25", "pm10", "o3_8h", "aqi", "primary_pollutants", "valid"]
+    list_display = ["station", "data_time", "source_cn", "samples", "pm25", "pm10", "o3", "minutes_pm25", "valid"]
     date_hierarchy = "data_time"
 
 

@@ -308,8 +308,8 @@ class StandardValidityRule(models.Model):
 # --- rollups (hour, day, month), kept for ever -----------------------------------------------------------
 
 
-class AqiFields(models.Model):
-    """The pollutant means and AQI columns shared by hourly and daily rollups."""
+class RollupMeans(models.Model):
+    """The station and pollutant means shared by hourly and daily rollups."""
 
     station = models.ForeignKey(Station, verbose_name=_("station"), on_delete=models.CASCADE)
     pm25 = models.FloatField(_("PM2.5"), null=True, blank=True)
@@ -318,6 +318,15 @@ class AqiFields(models.Model):
     no2 = models.FloatField(_("NO2"), null=True, blank=True)
     co = models.FloatField(_("CO"), null=True, blank=True)
     o3 = models.FloatField(_("O3"), null=True, blank=True)
+    valid = models.BooleanField(_("valid"), default=False)
+
+    class Meta:
+        abstract = True
+
+
+class AqiFields(RollupMeans):
+    """The daily AQI (日报) columns: IAQI per indicator, AQI, level, primary pollutants and the table used."""
+
     o3_8h = models.FloatField(_("O3 8-h"), null=True, blank=True)
     iaqi_pm25 = models.SmallIntegerField(null=True, blank=True)
     iaqi_pm10 = models.SmallIntegerField(null=True, blank=True)
@@ -330,17 +339,23 @@ class AqiFields(models.Model):
     aqi_level = models.SmallIntegerField(_("AQI level"), null=True, blank=True, help_text=_("1 (一级) … 6 (六级)"))
     primary_pollutants = models.CharField(_("primary pollutants"), max_length=60, blank=True)
     standard = models.CharField(_("AQI standard"), max_length=40, blank=True)
-    valid = models.BooleanField(_("valid"), default=False)
 
     class Meta:
         abstract = True
 
 
-class HourlyRollup(AqiFields):
-    """A station's hour (小时值): 1-h means from its minute/real-time data or its device hourly data, the O3 8-h
-    moving mean ending this hour, coverage in minutes per pollutant and the hourly AQI (实时报).
-    ``data_time`` is the hour's start (UTC), as HJ 212 hourly uploads label it."""
+class HourlyRollup(RollupMeans):
+    """A station's hour (小时值): 1-h means from its minute/real-time data or its device hourly data and coverage
+    in minutes per pollutant, written in the database by one ``INSERT … SELECT`` per source. The O3 8-h moving
+    mean and the hourly AQI (实时报) are computed when read (``rollups.hourly_aqi``), vectorized over the rows
+    asked for. ``data_time`` is the hour's start (UTC), as HJ 212 hourly uploads label it."""
 
+    # Derived data, rewritten in bulk: (station, hour) is the unique key and serves every read, so no separate
+    # station index; no database foreign key either (a deferred check per row at every rebuild's commit) —
+    # deleting a station still deletes its hours through the ORM's cascade.
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.CASCADE, db_index=False, db_constraint=False
+    )
     data_time = models.DateTimeField(_("hour (start)"))
     source_cn = models.PositiveSmallIntegerField(_("from command (CN)"))
     minutes_pm25 = models.SmallIntegerField(default=0)
@@ -350,7 +365,6 @@ class HourlyRollup(AqiFields):
     minutes_co = models.SmallIntegerField(default=0)
     minutes_o3 = models.SmallIntegerField(default=0)
     samples = models.SmallIntegerField(_("readings in the hour"), default=0)
-    o3_8h_hours = models.SmallIntegerField(_("valid hours in the O3 8-h window"), default=0)
 
     class Meta:
         verbose_name = _("hourly rollup")

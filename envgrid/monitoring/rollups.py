@@ -36,7 +36,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from envgrid.monitoring import standards
@@ -85,25 +85,15 @@ _DAILY_INDICATORS = {
     "O3_1h": "o3_1h_max",
     "O3_8h": "o3_8h",
 }
+#: Daily rollup IAQI columns per indicator.
 _IAQI_FIELDS = {
-    "hourly": {
-        "SO2_1h": "iaqi_so2",
-        "NO2_1h": "iaqi_no2",
-        "PM10_1h": "iaqi_pm10",
-        "CO_1h": "iaqi_co",
-        "PM2.5_1h": "iaqi_pm25",
-        "O3_1h": "iaqi_o3",
-        "O3_8h": "iaqi_o3_8h",
-    },
-    "daily": {
-        "SO2_24h": "iaqi_so2",
-        "NO2_24h": "iaqi_no2",
-        "PM10_24h": "iaqi_pm10",
-        "CO_24h": "iaqi_co",
-        "PM2.5_24h": "iaqi_pm25",
-        "O3_1h": "iaqi_o3",
-        "O3_8h": "iaqi_o3_8h",
-    },
+    "SO2_24h": "iaqi_so2",
+    "NO2_24h": "iaqi_no2",
+    "PM10_24h": "iaqi_pm10",
+    "CO_24h": "iaqi_co",
+    "PM2.5_24h": "iaqi_pm25",
+    "O3_1h": "iaqi_o3",
+    "O3_8h": "iaqi_o3_8h",
 }
 
 
@@ -182,37 +172,153 @@ def _fetch_array(sql: str, params: list, width: int) -> np.ndarray:
     return np.concatenate(blocks) if blocks else np.empty((0, width))
 
 
-def _usable_values_sql() -> str:
-    """Per pollutant, the value when usable (data flag usable or absent), else NULL, as ``v_<column>``: one flag
-    test per reading and pollutant (the outer SUM and COUNT both read ``v_<column>``)."""
+def _usable_sql(column: str) -> str:
+    """The value of a pollutant column when its HJ 212 data flag is usable (or absent), else NULL."""
     usable = ", ".join(f"'{flag}'" for flag in USABLE_FLAGS)
-    values = ", ".join(
-        f"CASE WHEN COALESCE({_flag_sql(FACTOR_CODES[c])}, 'N') IN ({usable}) THEN {c} END AS v_{c}" for c in POLLUTANTS
+    return f"CASE WHEN COALESCE({_flag_sql(FACTOR_CODES[column])}, 'N') IN ({usable}) THEN {column} END"
+
+
+def _hour_label_sql(column: str) -> str:
+    """The start of the hour of a stored time, in the column's own storage format (so it compares equal)."""
+    if connection.vendor == "postgresql":
+        return f"date_trunc('hour', {column})"
+    # 'YYYY-MM-DD HH:MM:SS[.ffffff]': a time already on the hour (device hourly data) is its own label
+    label = f"strftime('%%Y-%%m-%%d %%H:00:00', {column})"
+    return f"CASE WHEN substr({column}, 15) = '00:00' THEN {column} ELSE {label} END"
+
+
+def _least_sql(a: str, b: str) -> str:
+    return f"LEAST({a}, {b})" if connection.vendor == "postgresql" else f"MIN({a}, {b})"
+
+
+def _hour_literal(hour: int) -> str:
+    """An epoch hour as a SQL literal of the datetime column (our own values only, never user input)."""
+    if connection.vendor == "postgresql":
+        return f"TIMESTAMPTZ '{hour_datetime(hour).isoformat()}'"
+    return f"'{_db_time(hour_datetime(hour))}'"
+
+
+def _minimum_sql(statistic: str, default: int, h0: int, h1: int, column: str = "data_time") -> str:
+    """The validity minimum of ``statistic`` in force on each hour's (Beijing) day, as a SQL ``CASE`` on the
+    hour's time ``column`` over the rule sets that overlap the hours ``h0 <= hour < h1``."""
+    lo, hi = day_of((h0 + CHINA_OFFSET_HOURS) // 24), day_of((h1 - 1 + CHINA_OFFSET_HOURS) // 24) + timedelta(days=1)
+    cases = []
+    for version in standards.versions_between("validity", lo, hi):
+        minimum = int(standards.validity_minimum(version, statistic, default=default))
+        bounds = []
+        if version.effective_from > lo:
+            bounds.append(f"{column} >= {_hour_literal(first_hour(version.effective_from))}")
+        if version.effective_to and version.effective_to < hi:
+            bounds.append(f"{column} < {_hour_literal(first_hour(version.effective_to))}")
+        cases.append(f"WHEN {' AND '.join(bounds) or '1 = 1'} THEN {minimum}")
+    return f"(CASE {' '.join(cases)} ELSE {int(default)} END)" if cases else str(int(default))
+
+
+def _valid_hour_sql(minutes: Sequence[str], minimum: str) -> str:
+    """An hour is valid when some pollutant has usable data and each one that has reaches the 1-h minimum."""
+    some = " OR ".join(f"{m} > 0" for m in minutes)
+    each = " AND ".join(f"({m} = 0 OR {m} >= {minimum})" for m in minutes)
+    return f"CASE WHEN ({some}) AND {each} THEN TRUE ELSE FALSE END"
+
+
+HOURLY_COLUMNS = (
+    ("station_id", "data_time", "source_cn", "samples", "valid")
+    + POLLUTANTS
+    + tuple(f"minutes_{c}" for c in POLLUTANTS)
+)
+
+
+def _insert_device_hours(station_ids: Sequence[int], t0, t1, h0: int, h1: int, *, may_conflict: bool) -> None:
+    """Device hourly data (CN 2061) as hours, in the database: one reading is the hour, so nothing to group;
+    a value covers 60 minutes when its flag is usable. Hours already written (kept before the retention cutoff)
+    are left alone. The usable values are materialized once, so each flag is read once per reading.
+
+    Into an emptied range the insert first goes without the conflict clause (it costs a third of the insert on
+    PostgreSQL); two device hourly readings labelled within one hour make it fail and go again with it."""
+    params: list = [t0, t1]
+    where = f"cn = 2061 AND data_time >= %s AND data_time < %s{_station_filter(station_ids, params)}"
+    values = [f"v_{c}" for c in POLLUTANTS]
+    usable = ", ".join(f"{_usable_sql(c)} AS v_{c}" for c in POLLUTANTS)
+    minutes = ", ".join(f"CASE WHEN v_{c} IS NOT NULL THEN 60 ELSE 0 END" for c in POLLUTANTS)
+    minimum = _minimum_sql("1h_mean", 45, h0, h1, column="hour")
+    valid = f"CASE WHEN COALESCE({', '.join(values)}) IS NOT NULL AND 60 >= {minimum} THEN TRUE ELSE FALSE END"
+    sql = (
+        f"WITH r AS MATERIALIZED (SELECT station_id, {_hour_label_sql('data_time')} AS hour, {usable} "
+        f"FROM monitoring_reading WHERE {where}) "
+        f"INSERT INTO monitoring_hourlyrollup ({', '.join(HOURLY_COLUMNS)}) "
+        f"SELECT station_id, hour, 2061, 1, {valid}, {', '.join(values)}, {minutes} "
+        "FROM r WHERE 1 = 1"
     )
-    return f"{values} FROM monitoring_reading"
+    on_conflict = " ON CONFLICT (station_id, data_time) DO NOTHING"
+    with connection.cursor() as cursor:
+        if not may_conflict:
+            try:
+                with transaction.atomic():
+                    cursor.execute(sql, params)
+                return
+            except IntegrityError:
+                pass
+        cursor.execute(sql + on_conflict, params)
 
 
-def _aggregate_readings(station_ids: Sequence[int] | None, h0: int, h1: int) -> np.ndarray:
-    """(station, cn, hour, samples, then sum and count of usable values per pollutant) per group."""
-    params: list = [*HOURLY_SOURCES, _db_time(hour_datetime(h0)), _db_time(hour_datetime(h1))]
-    inner = (
-        f"SELECT station_id, cn, {_epoch_hour_sql('data_time')} AS hour, {_usable_values_sql()} "
-        f"WHERE cn IN (%s, %s, %s) AND data_time >= %s AND data_time < %s{_station_filter(station_ids, params)}"
+def _insert_grouped_hours(cn: int, station_ids: Sequence[int], t0, t1, h0: int, h1: int) -> None:
+    """Minute (CN 2051) or real-time (CN 2011) data as hours: the mean of the usable values and their minutes
+    (values × the station's interval, at most 60), for hours no better source has written."""
+    params: list = [cn, t0, t1]
+    where = f"cn = %s AND data_time >= %s AND data_time < %s{_station_filter(station_ids, params)}"
+    interval = "CASE WHEN s.interval_minutes >= 1 THEN s.interval_minutes ELSE 1 END"
+    grouped = ", ".join(
+        f"AVG(v_{c}) AS {c}, {_least_sql('60', f'COUNT(v_{c}) * MAX({interval})')} AS minutes_{c}" for c in POLLUTANTS
     )
-    sums = ", ".join(f"SUM(v_{c}), COUNT(v_{c})" for c in POLLUTANTS)
-    sql = f"SELECT station_id, cn, hour, COUNT(*), {sums} FROM ({inner}) readings GROUP BY station_id, cn, hour"
-    return _fetch_array(sql, params, 4 + 2 * len(POLLUTANTS))
+    values = ", ".join(f"{_usable_sql(c)} AS v_{c}" for c in POLLUTANTS)
+    minutes = [f"minutes_{c}" for c in POLLUTANTS]
+    valid = _valid_hour_sql(minutes, _minimum_sql("1h_mean", 45, h0, h1, column="hour"))
+    sql = (
+        f"INSERT INTO monitoring_hourlyrollup ({', '.join(HOURLY_COLUMNS)}) "
+        f"SELECT station_id, hour, {int(cn)}, samples, {valid}, {', '.join(POLLUTANTS)}, {', '.join(minutes)} FROM ("
+        f"SELECT r.station_id, r.hour, COUNT(*) AS samples, {grouped} FROM ("
+        f"SELECT station_id, {_hour_label_sql('data_time')} AS hour, {values} FROM monitoring_reading WHERE {where}"
+        ") r JOIN monitoring_station s ON s.id = r.station_id GROUP BY r.station_id, r.hour"
+        ") g WHERE 1 = 1 ON CONFLICT (station_id, data_time) DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
-def _stored_hours(station_ids: Sequence[int] | None, h0: int, h1: int) -> np.ndarray:
-    """Stored hourly rollups of the range: (station, source cn, hour, samples, mean and minutes per pollutant)."""
-    cols = ", ".join(f"{c}, minutes_{c}" for c in POLLUTANTS)
+def _write_hours(station_ids: Sequence[int], h_start: int, h_end: int, cutoff_hour: int) -> None:
+    """Replace the hourly rollups of ``h_start <= hour < h_end`` from the readings, all in the database: device
+    hourly data first, then minute data, then real-time data, each only where no better source wrote the hour.
+    Before the retention cutoff a stored hour is replaced only by device hourly data: it is kept against what
+    is left of its minutes (an hour with no stored rollup is still made from them)."""
+    start, end = _db_time(hour_datetime(h_start)), _db_time(hour_datetime(h_end))
+    fresh = max(h_start, min(cutoff_hour, h_end))  # first hour whose stored rollup is always recomputed
+    fresh_time = _db_time(hour_datetime(fresh))
+    _delete_range("monitoring_hourlyrollup", "data_time", fresh_time, end, station_ids)
+    if fresh > h_start:
+        params: list = [start, fresh_time]
+        sql = (
+            "DELETE FROM monitoring_hourlyrollup WHERE data_time >= %s AND data_time < %s"
+            f"{_station_filter(station_ids, params)} AND EXISTS (SELECT 1 FROM monitoring_reading r WHERE "
+            "r.station_id = monitoring_hourlyrollup.station_id AND r.cn = 2061 "
+            "AND r.data_time = monitoring_hourlyrollup.data_time)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    _insert_device_hours(station_ids, start, end, h_start, h_end, may_conflict=fresh > h_start)
+    for cn in HOURLY_SOURCES[1:]:
+        _insert_grouped_hours(cn, station_ids, start, end, h_start, h_end)
+
+
+def _hour_values(station_ids: Sequence[int], h0: int, h1: int) -> np.ndarray:
+    """Stored hours of ``h0 <= hour < h1``: (station, epoch hour, then the valid 1-h value of each pollutant)."""
+    minimum = _minimum_sql("1h_mean", 45, h0, h1)
+    values = ", ".join(f"CASE WHEN minutes_{c} >= {minimum} THEN {c} END" for c in POLLUTANTS)
     params: list = [_db_time(hour_datetime(h0)), _db_time(hour_datetime(h1))]
     sql = (
-        f"SELECT station_id, source_cn, {_epoch_hour_sql('data_time')}, samples, {cols} "
-        f"FROM monitoring_hourlyrollup WHERE data_time >= %s AND data_time < %s{_station_filter(station_ids, params)}"
+        f"SELECT station_id, {_epoch_hour_sql('data_time')}, {values} FROM monitoring_hourlyrollup "
+        f"WHERE data_time >= %s AND data_time < %s{_station_filter(station_ids, params)}"
     )
-    return _fetch_array(sql, params, 4 + 2 * len(POLLUTANTS))
+    return _fetch_array(sql, params, 2 + len(POLLUTANTS))
 
 
 def _copy_escape(text: str) -> str:
@@ -339,47 +445,6 @@ class RollupResult:
         self.station_days |= other.station_days
 
 
-def _hour_inputs(station_ids, h0: int, h1: int, cutoff_hour: int) -> dict[str, np.ndarray] | None:
-    """One winning source per (station, hour): aggregated readings, or the stored rollup (kept for hours
-    without readings, and preferred to minute data before the retention cutoff)."""
-    fresh = _aggregate_readings(station_ids, h0, h1)
-    stored = _stored_hours(station_ids, h0, h1)
-    if not len(fresh) and not len(stored):
-        return None
-    parts = []
-    if len(fresh):
-        a = fresh
-        cn = a[:, 1].astype(np.int64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = a[:, 4::2] / a[:, 5::2]
-        priority = np.select([cn == 2061, cn == 2051], [0.0, 2.0], 2.5)
-        parts.append((a, cn, means, a[:, 5::2], np.zeros(len(a), bool), priority))
-    if len(stored):
-        a = stored
-        priority = np.where(a[:, 2] < cutoff_hour, 1.0, 3.0)  # before the cutoff: beats what is left of minutes
-        parts.append((a, a[:, 1].astype(np.int64), a[:, 4::2], a[:, 5::2], np.ones(len(a), bool), priority))
-    a = np.concatenate([p[0] for p in parts])
-    st, hr, samples = a[:, 0].astype(np.int64), a[:, 2].astype(np.int64), a[:, 3].astype(np.int64)
-    cn = np.concatenate([p[1] for p in parts])
-    means = np.concatenate([p[2] for p in parts])
-    amounts = np.concatenate([p[3] for p in parts])  # counts of usable values (fresh) or minutes (stored)
-    is_stored = np.concatenate([p[4] for p in parts])
-    priority = np.concatenate([p[5] for p in parts])
-
-    order = np.lexsort((priority, hr, st))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (st[order][1:] != st[order][:-1]) | (hr[order][1:] != hr[order][:-1])
-    pick = order[first]
-    st, cn, hr, samples, means, amounts, is_stored = (x[pick] for x in (st, cn, hr, samples, means, amounts, is_stored))
-    ids = np.unique(st)
-    intervals = dict(Station.objects.filter(pk__in=ids.tolist()).values_list("pk", "interval_minutes"))
-    per_station = np.array([max(intervals.get(int(i)) or 1, 1) for i in ids], dtype=np.float64)
-    per_sample = np.where(cn == 2061, 60.0, per_station[np.searchsorted(ids, st)])
-    minutes = np.where(is_stored[:, None], amounts, np.minimum(60.0, amounts * per_sample[:, None]))
-    means = np.where(minutes > 0, means, np.nan)
-    return {"station": st, "cn": cn, "hour": hr, "samples": samples, "means": means, "minutes": minutes}
-
-
 def _o3_8h_windows(o3: np.ndarray, h0: int) -> tuple[np.ndarray, np.ndarray]:
     """O3 8-h moving means ending at each hour after the first 7 (context) columns, and their valid hours.
 
@@ -402,59 +467,23 @@ def _max_or_nan(values: np.ndarray, axis: int) -> np.ndarray:
     return np.where(np.isinf(top), np.nan, top)
 
 
-HOURLY_COLUMNS = (
-    ("station_id", "data_time", "source_cn", "samples", "valid", "o3_8h", "o3_8h_hours")
-    + POLLUTANTS
-    + tuple(f"minutes_{c}" for c in POLLUTANTS)
-    + tuple(_IAQI_FIELDS["hourly"].values())
-    + ("aqi", "aqi_level", "primary_pollutants", "standard")
-)
 DAILY_COLUMNS = (
     ("station_id", "day", "valid", "valid_mask", "invalid_reason", "o3_8h", "o3_1h_max", "o3_8h_values")
     + POLLUTANTS
     + tuple(f"hours_{c}" for c in POLLUTANTS)
-    + tuple(_IAQI_FIELDS["daily"].values())
+    + tuple(_IAQI_FIELDS.values())
     + ("aqi", "aqi_level", "primary_pollutants", "standard")
 )
 
 
-def _aqi_columns(out: dict, mode: str) -> list[list]:
-    iaqis = [_nullable(out[f"IAQI_{ind}"], as_int=True) for ind in _IAQI_FIELDS[mode]]
+def _aqi_columns(out: dict) -> list[list]:
+    iaqis = [_nullable(out[f"IAQI_{ind}"], as_int=True) for ind in _IAQI_FIELDS]
     return iaqis + [
         _nullable(out["AQI"], as_int=True),
         _nullable(out["aqi_level"], as_int=True),
         out["primary_pollutants"].tolist(),
         out["standard"].tolist(),
     ]
-
-
-def _write_hours(inputs: dict, rows: np.ndarray, o3_8h: np.ndarray, o3_hours: np.ndarray, valid_p: np.ndarray) -> int:
-    """Hourly AQI and the hourly rows of ``rows`` (indexes into ``inputs``)."""
-    st, hr = inputs["station"][rows], inputs["hour"][rows]
-    means, minutes = inputs["means"][rows], inputs["minutes"][rows]
-    valid_p = valid_p[rows]
-    values = np.where(valid_p, means, np.nan)
-    columns = {ind: values[:, POLLUTANTS.index(col)] for ind, col in _HOURLY_INDICATORS.items() if col in POLLUTANTS}
-    columns["O3_8h"] = o3_8h
-    out = _aqi(columns, "hourly", (hr + CHINA_OFFSET_HOURS) // 24)
-    present = ~np.isnan(means)
-    valid = present.any(axis=1) & (valid_p | ~present).all(axis=1)
-    unique_hours, inverse = np.unique(hr, return_inverse=True)
-    stamps = [_db_time(hour_datetime(h)) for h in unique_hours.tolist()]
-    data = [
-        st.tolist(),
-        [stamps[i] for i in inverse.tolist()],
-        inputs["cn"][rows].tolist(),
-        inputs["samples"][rows].tolist(),
-        valid.tolist(),
-        _nullable(o3_8h),
-        o3_hours.tolist(),
-        *(_nullable(means[:, k]) for k in range(len(POLLUTANTS))),
-        *(minutes[:, k].astype(np.int64).tolist() for k in range(len(POLLUTANTS))),
-        *_aqi_columns(out, "hourly"),
-    ]
-    _insert("monitoring_hourlyrollup", HOURLY_COLUMNS, data)
-    return len(rows)
 
 
 def _required_bits(ids: np.ndarray) -> np.ndarray:
@@ -523,7 +552,7 @@ def _write_days(ids: np.ndarray, d0: int, dense: np.ndarray, o3_8h: np.ndarray, 
         o3_8h_values[s_idx, d_idx].tolist(),
         *(_nullable(means[k][s_idx, d_idx]) for k in range(n_p)),
         *(hours[k][s_idx, d_idx].tolist() for k in range(n_p)),
-        *_aqi_columns(out, "daily"),
+        *_aqi_columns(out),
     ]
     _insert("monitoring_dailyrollup", DAILY_COLUMNS, data)
     return len(s_idx)
@@ -553,32 +582,23 @@ def _rollup_chunk(station_ids: Sequence[int] | None, day_from: date, day_to: dat
     h0 = h_start - (O3_WINDOW - 1)  # context for the first O3 8-h windows
     if station_ids is None:  # every station, listed: a range scan per station instead of a whole-table scan
         station_ids = list(Station.objects.order_by("pk").values_list("pk", flat=True))
-    inputs = _hour_inputs(station_ids, h0, h_end, cutoff_hour)
-    _delete_range(
-        "monitoring_hourlyrollup",
-        "data_time",
-        _db_time(hour_datetime(h_start)),
-        _db_time(hour_datetime(h_end)),
-        station_ids,
-    )
+    _write_hours(station_ids, h_start, h_end, cutoff_hour)
     adapt_day = connection.ops.adapt_datefield_value
     _delete_range("monitoring_dailyrollup", "day", adapt_day(day_from), adapt_day(day_to), station_ids)
     result = RollupResult()
-    if inputs is None:
+    stored = _hour_values(station_ids, h0, h_end)
+    if not len(stored):
         return result
-    st, hr, means = inputs["station"], inputs["hour"], inputs["means"]
+    st, hr = stored[:, 0].astype(np.int64), stored[:, 1].astype(np.int64)
     ids = np.unique(st)
     si, col = np.searchsorted(ids, st), hr - h0
-    minimum = _minimum_per_row((hr + CHINA_OFFSET_HOURS) // 24, "1h_mean", 45)
-    valid_p = (inputs["minutes"] >= minimum[:, None]) & ~np.isnan(means)
     dense = np.full((len(POLLUTANTS), len(ids), h_end - h0), np.nan)
-    dense[:, si, col] = np.where(valid_p, means, np.nan).T
-    o3_8h, o3_hours = _o3_8h_windows(dense[POLLUTANTS.index("o3")], h0)
-
+    dense[:, si, col] = stored[:, 2:].T
+    o3_8h, _ = _o3_8h_windows(dense[POLLUTANTS.index("o3")], h0)
     rows = np.flatnonzero(col >= O3_WINDOW - 1)
     if len(rows):
         inner = col[rows] - (O3_WINDOW - 1)
-        result.hours = _write_hours(inputs, rows, o3_8h[si[rows], inner], o3_hours[si[rows], inner], valid_p)
+        result.hours = len(rows)
         has_data = np.zeros((len(ids), d1 - d0), dtype=bool)
         has_data[si[rows], inner // 24] = True
         result.days = _write_days(ids, d0, dense[:, :, O3_WINDOW - 1 :], o3_8h, has_data)
@@ -634,31 +654,49 @@ def _rollup_month(station_ids: Sequence[int] | None, month: date) -> int:
     if not rows:
         return 0
     a = np.array(rows, dtype=np.float64)
-    st = a[:, 0].astype(np.int64)
+    ids, group = np.unique(a[:, 0].astype(np.int64), return_inverse=True)
     mask = a[:, 7].astype(np.int64)
-    day_valid = a[:, 8] > 0
-    aqi = a[:, 9]
     n_days = (end - month).days
     minimum = standards.monthly_minimum_days(standards.in_force("validity", month), month.month, n_days)
-    out = []
-    for station_id in np.unique(st).tolist():
-        own = st == station_id
-        record = [station_id, adapt(month)]
-        counts = []
-        for k, column in enumerate(("pm25", "pm10", "so2", "no2")):
-            ok = own & (mask & VALID_BITS[column] > 0)
-            record.append(float(a[ok, 1 + k].mean()) if ok.any() else None)
-            counts.append(int(ok.sum()))
-        co = own & (mask & VALID_BITS["co"] > 0)
-        o3 = own & (mask & VALID_BITS["o3_8h"] > 0)
-        record.append(float(np.percentile(a[co, 5], 95)) if co.any() else None)
-        record.append(float(np.percentile(a[o3, 6], 90)) if o3.any() else None)
-        valid_days = int((own & day_valid).sum())
-        good_days = int((own & day_valid & (aqi <= 100)).sum())
-        record += [n_days, *counts, int(co.sum()), int(o3.sum()), valid_days, good_days, valid_days >= minimum]
-        out.append(tuple(record))
-    _insert("monitoring_monthlyrollup", MONTHLY_COLUMNS, [list(column) for column in zip(*out, strict=True)])
-    return len(out)
+
+    def count(ok: np.ndarray) -> np.ndarray:
+        return np.bincount(group, weights=ok, minlength=len(ids)).astype(np.int64)
+
+    data: list[list] = [ids.tolist(), [adapt(month)] * len(ids)]
+    counts = []
+    for k, column in enumerate(("pm25", "pm10", "so2", "no2")):
+        ok = (mask & VALID_BITS[column]) > 0
+        n = count(ok)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            data.append(_nullable(np.bincount(group, weights=np.where(ok, a[:, 1 + k], 0.0), minlength=len(ids)) / n))
+        counts.append(n.tolist())
+    co, o3 = (mask & VALID_BITS["co"]) > 0, (mask & VALID_BITS["o3_8h"]) > 0
+    data.append(_nullable(_group_percentile(group, len(ids), a[:, 5], co, 95)))
+    data.append(_nullable(_group_percentile(group, len(ids), a[:, 6], o3, 90)))
+    day_valid = a[:, 8] > 0
+    valid_days, good_days = count(day_valid), count(day_valid & (a[:, 9] <= 100))
+    data += [[n_days] * len(ids), *counts, count(co).tolist(), count(o3).tolist(), valid_days.tolist()]
+    data += [good_days.tolist(), (valid_days >= minimum).tolist()]
+    _insert("monitoring_monthlyrollup", MONTHLY_COLUMNS, data)
+    return len(ids)
+
+
+def _group_percentile(group: np.ndarray, groups: int, values: np.ndarray, ok: np.ndarray, q: float) -> np.ndarray:
+    """The ``q``-th percentile of the ``ok`` values of each group (NaN for none), as HJ 663 defines it (linear
+    between the order statistics k = 1 + (n - 1) q / 100, NumPy's default), for all groups at once."""
+    g, v = group[ok], values[ok]
+    order = np.lexsort((v, g))
+    g, v = g[order], v[order]
+    n = np.bincount(g, minlength=groups)
+    first = np.concatenate([[0], np.cumsum(n)[:-1]])
+    out = np.full(groups, np.nan)
+    has = n > 0
+    k = (n[has] - 1) * (q / 100.0)
+    low = np.floor(k).astype(np.int64)
+    high = np.minimum(low + 1, n[has] - 1)
+    base = first[has]
+    out[has] = v[base + low] + (k - low) * (v[base + high] - v[base + low])
+    return out
 
 
 # --- entry points -----------------------------------------------------------------------------------------
@@ -770,15 +808,69 @@ def _level_fields(aqi: int | None, aqi_level: int | None, on_day: date, mode: st
     return {"level": band.level, "category": band.category, "color": band.color_hex}
 
 
-def _aqi_dict(row, mode: str, on_day: date) -> dict:
-    iaqi = {name: getattr(row, field) for name, field in _IAQI_FIELDS[mode].items() if getattr(row, field) is not None}
+def _daily_aqi_dict(row: DailyRollup) -> dict:
+    iaqi = {name: getattr(row, field) for name, field in _IAQI_FIELDS.items() if getattr(row, field) is not None}
     return {
         "aqi": row.aqi,
         "iaqi": iaqi,
         "primary_pollutants": [p for p in row.primary_pollutants.split(";") if p],
         "standard": row.standard,
-        **_level_fields(row.aqi, row.aqi_level, on_day, mode),
+        **_level_fields(row.aqi, row.aqi_level, row.day, "daily"),
     }
+
+
+_HOURLY_FIELDS = ("station_id", "data_time", "source_cn", "samples", "valid", *POLLUTANTS,
+                  *(f"minutes_{c}" for c in POLLUTANTS))  # fmt: skip
+
+
+def hourly_aqi(station_ids: Sequence[int], start: datetime, end: datetime) -> list[dict]:
+    """The stored hours of the stations with ``start <= hour < end`` and what is computed from them on read,
+    vectorized over all of them: the O3 8-h moving mean ending each hour (``o3_8h``, ``o3_8h_hours``; the 7 hours
+    before ``start`` are read as its context) and the hourly AQI (实时报) by the table in force on each hour's
+    day (``aqi``, ``aqi_level``, ``iaqi``, ``primary_pollutants``, ``standard``). Ordered by station and hour."""
+    h_from, h_to = -int(-start.timestamp() // 3600), -int(-end.timestamp() // 3600)  # hours starting in range
+    h0 = h_from - (O3_WINDOW - 1)
+    rows = list(
+        HourlyRollup.objects.filter(
+            station_id__in=list(station_ids), data_time__gte=hour_datetime(h0), data_time__lt=end
+        )
+        .order_by("station_id", "data_time")
+        .values_list(*_HOURLY_FIELDS)
+    )
+    if not rows:
+        return []
+    st = np.array([r[0] for r in rows], dtype=np.int64)
+    hr = np.array([int(r[1].timestamp()) // 3600 for r in rows], dtype=np.int64)
+    means = np.array([r[5:11] for r in rows], dtype=np.float64)
+    minutes = np.array([r[11:17] for r in rows], dtype=np.float64)
+    minimum = _minimum_per_row((hr + CHINA_OFFSET_HOURS) // 24, "1h_mean", 45)
+    values = np.where((minutes >= minimum[:, None]) & ~np.isnan(means), means, np.nan)
+    ids = np.unique(st)
+    si, col = np.searchsorted(ids, st), hr - h0
+    o3 = np.full((len(ids), h_to - h0), np.nan)
+    o3[si, col] = values[:, POLLUTANTS.index("o3")]
+    o3_8h, o3_hours = _o3_8h_windows(o3, h0)
+    keep = np.flatnonzero(hr >= h_from)
+    inner = col[keep] - (O3_WINDOW - 1)
+    columns = {ind: values[keep, POLLUTANTS.index(c)] for ind, c in _HOURLY_INDICATORS.items() if c in POLLUTANTS}
+    columns["O3_8h"] = o3_8h[si[keep], inner]
+    out = _aqi(columns, "hourly", (hr[keep] + CHINA_OFFSET_HOURS) // 24)
+    aqi, level = _nullable(out["AQI"], as_int=True), _nullable(out["aqi_level"], as_int=True)
+    iaqi = {ind: _nullable(out[f"IAQI_{ind}"], as_int=True) for ind in _HOURLY_INDICATORS}
+    result = []
+    for j, i in enumerate(keep.tolist()):
+        row = dict(zip(_HOURLY_FIELDS, rows[i], strict=True))
+        row.update(
+            o3_8h=None if np.isnan(columns["O3_8h"][j]) else float(columns["O3_8h"][j]),
+            o3_8h_hours=int(o3_hours[si[i], inner[j]]),
+            aqi=aqi[j],
+            aqi_level=level[j],
+            iaqi={ind: iaqi[ind][j] for ind in iaqi if iaqi[ind][j] is not None},
+            primary_pollutants=[p for p in str(out["primary_pollutants"][j]).split(";") if p],
+            standard=str(out["standard"][j]),
+        )
+        result.append(row)
+    return result
 
 
 def station_series(*, station: Station | int, start: datetime, end: datetime, interval: str) -> list[dict]:
@@ -797,13 +889,13 @@ def station_series(*, station: Station | int, start: datetime, end: datetime, in
         cn = 2051 if readings.filter(cn=2051).exists() else 2011
         return list(readings.filter(cn=cn).order_by("data_time").values(*_MINUTE_FIELDS, "flags"))
     if interval == "hour":
-        rows = HourlyRollup.objects.filter(station_id=station_id, data_time__gte=start, data_time__lt=end)
         series = []
-        for row in rows.order_by("data_time"):
-            item = {"data_time": row.data_time, **{c: getattr(row, c) for c in POLLUTANTS}, "o3_8h": row.o3_8h}
-            item["coverage"] = {c: {"observed": getattr(row, f"minutes_{c}"), "expected": 60} for c in POLLUTANTS}
-            item.update(valid=row.valid, source_cn=row.source_cn, samples=row.samples)
-            item.update(_aqi_dict(row, "hourly", local_day(row.data_time)))
+        for row in hourly_aqi([station_id], start, end):
+            item = {"data_time": row["data_time"], **{c: row[c] for c in POLLUTANTS}, "o3_8h": row["o3_8h"]}
+            item["coverage"] = {c: {"observed": row[f"minutes_{c}"], "expected": 60} for c in POLLUTANTS}
+            item.update({key: row[key] for key in ("valid", "source_cn", "samples", "o3_8h_hours", "aqi", "iaqi")})
+            item.update(primary_pollutants=row["primary_pollutants"], standard=row["standard"])
+            item.update(_level_fields(row["aqi"], row["aqi_level"], local_day(row["data_time"]), "hourly"))
             series.append(item)
         return series
     if interval == "day":
@@ -814,7 +906,7 @@ def station_series(*, station: Station | int, start: datetime, end: datetime, in
             item.update(o3_8h=row.o3_8h, o3_1h_max=row.o3_1h_max, valid=row.valid, invalid_reason=row.invalid_reason)
             item["coverage"] = {c: {"observed": getattr(row, f"hours_{c}"), "expected": 24} for c in POLLUTANTS}
             item["valid_pollutants"] = [name for name, bit in VALID_BITS.items() if row.valid_mask & bit]
-            item.update(_aqi_dict(row, "daily", row.day))
+            item.update(_daily_aqi_dict(row))
             series.append(item)
         return series
     raise ValueError(f"interval must be 'minute', 'hour' or 'day', not {interval!r}")
@@ -823,22 +915,20 @@ def station_series(*, station: Station | int, start: datetime, end: datetime, in
 def latest_aqi(station_ids: Iterable[int] | None = None, *, within_hours: int = 72) -> dict[int, dict]:
     """The latest hourly AQI of each station within the last ``within_hours`` (for the map colours):
     ``{station_id: {aqi, level, category, color, primary_pollutants, data_time}}``; stations without one are
-    left out. Reads by (station, hour), the rollups' key."""
-    since = timezone.now() - timedelta(hours=within_hours)
+    left out. One read of the window's hours, the AQI computed on them at once."""
+    now = timezone.now()
     if station_ids is None:
         station_ids = Station.objects.values_list("pk", flat=True)
-    rows = HourlyRollup.objects.filter(station_id__in=list(station_ids), data_time__gte=since, aqi__isnull=False)
-    latest: dict[int, tuple] = {}
-    for row in rows.order_by("station_id", "data_time").values_list(
-        "station_id", "data_time", "aqi", "aqi_level", "primary_pollutants"
-    ):
-        latest[row[0]] = row
+    latest: dict[int, dict] = {}
+    for row in hourly_aqi(list(station_ids), now - timedelta(hours=within_hours), now + timedelta(hours=1)):
+        if row["aqi"] is not None:
+            latest[row["station_id"]] = row  # rows come by station and hour: the last one wins
     return {
         station_id: {
-            "aqi": aqi,
-            "primary_pollutants": [p for p in primary.split(";") if p],
-            "data_time": data_time,
-            **_level_fields(aqi, level, local_day(data_time), "hourly"),
+            "aqi": row["aqi"],
+            "primary_pollutants": row["primary_pollutants"],
+            "data_time": row["data_time"],
+            **_level_fields(row["aqi"], row["aqi_level"], local_day(row["data_time"]), "hourly"),
         }
-        for station_id, (_, data_time, aqi, level, primary) in latest.items()
+        for station_id, row in latest.items()
     }

@@ -1,6 +1,7 @@
 """The HJ 212 receiver end to end on loopback: answers only after commit, refusals kept with reason and peer."""
 
 import asyncio
+import importlib.util
 import socket
 import threading
 import time
@@ -9,6 +10,7 @@ from datetime import datetime
 
 import pytest
 
+from conftest import require_or_skip
 from envgrid.monitoring.hj212.packet import CHINA, build_data_frame, build_frame, parse_frame
 from envgrid.monitoring.models import Reading, ReceiverStat, RejectedFrame
 from envgrid.monitoring.receiver import Receiver, loop_factory
@@ -263,7 +265,7 @@ def test_uploads_arriving_together_are_committed_together(station):
 
 
 def test_the_receiver_runs_on_uvloop_when_installed(station):
-    pytest.importorskip("uvloop")
+    require_or_skip(importlib.util.find_spec("uvloop") is not None, "uvloop (pip install -e '.[fast]')")
     with running_receiver(loop_kind="uvloop") as rx:
         sock = connect(rx)
         sock.sendall(frame(30) + frame(31, pw="000000"))

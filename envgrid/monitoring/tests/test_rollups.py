@@ -11,6 +11,7 @@ from django.test.utils import override_settings
 from envgrid.monitoring.aqi import aqi_for_row
 from envgrid.monitoring.models import DailyRollup, HourlyRollup, MonthlyRollup, Reading, RollupDirtyHour, Station
 from envgrid.monitoring.rollups import (
+    hourly_aqi,
     latest_aqi,
     readings_purge_minutes,
     rollups_mark_dirty,
@@ -54,6 +55,11 @@ def minutes_of_hour(hour: datetime, count: int):
     return [hour + timedelta(minutes=m) for m in range(count)]
 
 
+def computed_hours(st) -> dict:
+    """The station's hours of DAY with what is computed on read (O3 8-h, hourly AQI), by hour."""
+    return {row["data_time"]: row for row in hourly_aqi([st.pk], MIDNIGHT_UTC, MIDNIGHT_UTC + timedelta(days=1))}
+
+
 def full_day(st, **values):
     defaults = {"pm25": 40.0, "pm10": 70.0, "so2": 10.0, "no2": 30.0, "co": 0.8, "o3": 90.0}
     add_readings(st, 2061, hours_of_day(), **{**defaults, **values})
@@ -80,9 +86,11 @@ def test_device_hourly_data_becomes_one_valid_hour_per_hour_with_its_aqi():
             "O3_8h": 90,
         },  # fmt: skip
     )
-    assert hour.aqi == expected.aqi == 119  # HJ 633-2026 PM2.5 row: 60 -> 100, 115 -> 150
-    assert hour.primary_pollutants == "PM2.5" and hour.aqi_level == 3
-    assert hour.iaqi_pm25 == expected.iaqi["PM2.5_1h"]
+    computed = computed_hours(st)[hour.data_time]
+    assert computed["aqi"] == expected.aqi == 119  # HJ 633-2026 PM2.5 row: 60 -> 100, 115 -> 150
+    assert computed["primary_pollutants"] == ["PM2.5"] and computed["aqi_level"] == 3
+    assert computed["iaqi"]["PM2.5_1h"] == expected.iaqi["PM2.5_1h"]
+    assert computed["standard"] == expected.standard
 
 
 def test_device_hourly_data_wins_over_minute_data_of_the_same_hour():
@@ -106,8 +114,9 @@ def test_minute_data_makes_a_valid_hour_only_with_45_minutes():
     rollups_rebuild(since=DAY, until=DAY + timedelta(days=1))
 
     valid, short = HourlyRollup.objects.filter(station=st).order_by("data_time")
-    assert (valid.minutes_pm25, valid.valid, valid.aqi) == (45, True, 43)
-    assert (short.minutes_pm25, short.valid, short.aqi) == (44, False, None)
+    computed = computed_hours(st)
+    assert (valid.minutes_pm25, valid.valid, computed[valid.data_time]["aqi"]) == (45, True, 43)
+    assert (short.minutes_pm25, short.valid, computed[short.data_time]["aqi"]) == (44, False, None)
     assert short.pm25 == 30.0  # the mean is kept and shown, but is not a valid 1-h value
 
 
@@ -147,12 +156,12 @@ def test_o3_8h_needs_six_valid_hours_in_its_window():
 
     rollups_rebuild(since=DAY, until=DAY + timedelta(days=1))
 
-    rows = {r.data_time: r for r in HourlyRollup.objects.filter(station=st)}
+    rows = computed_hours(st)
     at_6, at_7 = rows[MIDNIGHT_UTC + timedelta(hours=6)], rows[MIDNIGHT_UTC + timedelta(hours=7)]
-    assert (at_6.o3_8h_hours, at_6.o3_8h) == (6, 100.0)
-    assert (at_7.o3_8h_hours, at_7.o3_8h) == (7, 100.0)
+    assert (at_6["o3_8h_hours"], at_6["o3_8h"]) == (6, 100.0)
+    assert (at_7["o3_8h_hours"], at_7["o3_8h"]) == (7, 100.0)
     at_4 = rows[MIDNIGHT_UTC + timedelta(hours=4)]
-    assert (at_4.o3_8h_hours, at_4.o3_8h) == (5, None)
+    assert (at_4["o3_8h_hours"], at_4["o3_8h"]) == (5, None)
 
 
 def test_o3_daily_max_8h_uses_windows_ending_0800_to_2400_and_the_previous_day_is_context():
@@ -165,8 +174,8 @@ def test_o3_daily_max_8h_uses_windows_ending_0800_to_2400_and_the_previous_day_i
 
     day = DailyRollup.objects.get(station=st, day=DAY)
     assert (day.o3_8h, day.o3_8h_values, day.o3_1h_max) == (100.0, 17, 100.0)
-    early = HourlyRollup.objects.get(station=st, data_time=MIDNIGHT_UTC + timedelta(hours=2))
-    assert early.o3_8h == pytest.approx((300 * 5 + 100 * 3) / 8)
+    early = computed_hours(st)[MIDNIGHT_UTC + timedelta(hours=2)]  # its window reaches into the day before
+    assert early["o3_8h"] == pytest.approx((300 * 5 + 100 * 3) / 8)
 
 
 def test_month_has_means_of_valid_days_percentiles_and_good_days():
@@ -372,3 +381,25 @@ def test_rollup_command_dirty_rolls_up_the_waiting_hours():
     call_command("rollup", "--dirty", stdout=out)
 
     assert out.getvalue().strip() == "24 hours, 1 days, 1 months rolled up"
+
+
+def test_two_device_hourly_readings_within_one_hour_make_one_hour():
+    a = station()
+    add_readings(a, 2061, [MIDNIGHT_UTC + timedelta(hours=3)], pm25=40.0)
+    add_readings(a, 2061, [MIDNIGHT_UTC + timedelta(hours=3, minutes=30)], pm25=90.0)  # a clock off by half an hour
+
+    result = rollups_rebuild(since=DAY, until=DAY + timedelta(days=1))
+
+    row = HourlyRollup.objects.get(station=a)
+    assert (result.hours, row.data_time, row.source_cn) == (1, MIDNIGHT_UTC + timedelta(hours=3), 2061)
+    assert row.pm25 in (40.0, 90.0)
+
+
+def test_deleting_a_station_deletes_its_hours():
+    a = station()
+    full_day(a)
+    rollups_rebuild(since=DAY, until=DAY + timedelta(days=1))
+
+    a.delete()
+
+    assert not HourlyRollup.objects.exists() and not DailyRollup.objects.exists()
