@@ -34,6 +34,7 @@ env = environ.Env(
     HJ212_PORT=(int, 9212),
     HJ212_BATCH_SIZE=(int, 500),
     ENVGRID_MINUTE_RETENTION_DAYS=(int, 90),
+    ENVGRID_ROLLUP_WORKERS=(int, 0),
     SOURCES_KEY_GRID_MIN_OBJECTS=(int, 3),
 )
 
@@ -240,6 +241,8 @@ HJ212_BATCH_SIZE = env("HJ212_BATCH_SIZE")
 
 # Monitoring: minute and real-time readings are kept this many days (hourly, daily and monthly rollups for ever).
 ENVGRID_MINUTE_RETENTION_DAYS = env("ENVGRID_MINUTE_RETENTION_DAYS")
+# Months rebuilt at once by `manage.py rollup` on PostgreSQL (0: the CPUs, up to 4).
+ENVGRID_ROLLUP_WORKERS = env("ENVGRID_ROLLUP_WORKERS")
 
 # Sources: a grid holding at least this many active supervised objects is a key grid for the coverage report.
 SOURCES_KEY_GRID_MIN_OBJECTS = env("SOURCES_KEY_GRID_MIN_OBJECTS")

@@ -5,7 +5,6 @@ from envgrid.core.services import audit_record
 from envgrid.grids.lookup import grid_for_point
 from envgrid.monitoring.models import (
     DailyRollup,
-    HourlyRollup,
     MonthlyRollup,
     ReceiverStat,
     RejectedFrame,
@@ -111,12 +110,6 @@ class RollupAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-@admin.register(HourlyRollup)
-class HourlyRollupAdmin(RollupAdmin):
-    list_display = ["station", "data_time", "source_cn", "samples", "pm25", "pm10", "o3", "minutes_pm25", "valid"]
-    date_hierarchy = "data_time"
 
 
 @admin.register(DailyRollup)

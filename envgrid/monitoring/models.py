@@ -350,9 +350,11 @@ class HourlyRollup(RollupMeans):
     mean and the hourly AQI (实时报) are computed when read (``rollups.hourly_aqi``), vectorized over the rows
     asked for. ``data_time`` is the hour's start (UTC), as HJ 212 hourly uploads label it."""
 
-    # Derived data, rewritten in bulk: (station, hour) is the unique key and serves every read, so no separate
-    # station index; no database foreign key either (a deferred check per row at every rebuild's commit) —
-    # deleting a station still deletes its hours through the ORM's cascade.
+    # Derived data, rewritten in bulk: (station, hour) is the primary key and serves every read, so no surrogate
+    # id, no sequence and no second index to maintain per row; no database foreign key either (a deferred check
+    # per row at every rebuild's commit) — deleting a station still deletes its hours through the ORM's cascade.
+    # (Django's admin does not take composite keys: hours are shown on the station page and the API.)
+    pk = models.CompositePrimaryKey("station_id", "data_time")
     station = models.ForeignKey(
         Station, verbose_name=_("station"), on_delete=models.CASCADE, db_index=False, db_constraint=False
     )
@@ -369,8 +371,6 @@ class HourlyRollup(RollupMeans):
     class Meta:
         verbose_name = _("hourly rollup")
         verbose_name_plural = _("hourly rollups")
-        # (station, hour) serves every read: series, the latest AQI (per station), the rollups' ranges.
-        constraints = [models.UniqueConstraint(fields=["station", "data_time"], name="hourlyrollup_unique")]
 
     def __str__(self) -> str:
         return f"{self.station_id} {self.data_time:%Y-%m-%d %H}"

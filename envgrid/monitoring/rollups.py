@@ -28,8 +28,10 @@ choice, moving means, days, AQI) is NumPy over whole arrays, never a Python loop
 from __future__ import annotations
 
 import logging
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -163,12 +165,23 @@ _FETCH_BATCH = 20_000
 
 
 def _fetch_array(sql: str, params: list, width: int) -> np.ndarray:
-    """The rows of a numeric query as one float64 array, fetched in batches (no list of every row's tuple)."""
-    blocks = []
+    """The rows of a numeric query as one float64 array, fetched in batches (no list of every row's tuple).
+    On PostgreSQL through a server-side-binding cursor in binary: numbers come as stored, no text to parse."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(_FETCH_BATCH):
-            blocks.append(np.array(rows, dtype=np.float64).reshape(len(rows), width))
+        if connection.vendor != "postgresql":
+            cursor.execute(sql, params)
+            return _fetch_blocks(cursor, width)
+    import psycopg
+
+    with psycopg.Cursor(connection.connection) as raw:
+        raw.execute(sql, params, binary=True)
+        return _fetch_blocks(raw, width)
+
+
+def _fetch_blocks(cursor, width: int) -> np.ndarray:
+    blocks = []
+    while rows := cursor.fetchmany(_FETCH_BATCH):
+        blocks.append(np.array(rows, dtype=np.float64).reshape(len(rows), width))
     return np.concatenate(blocks) if blocks else np.empty((0, width))
 
 
@@ -231,7 +244,7 @@ HOURLY_COLUMNS = (
 def _insert_device_hours(station_ids: Sequence[int], t0, t1, h0: int, h1: int, *, may_conflict: bool) -> None:
     """Device hourly data (CN 2061) as hours, in the database: one reading is the hour, so nothing to group;
     a value covers 60 minutes when its flag is usable. Hours already written (kept before the retention cutoff)
-    are left alone. The usable values are materialized once, so each flag is read once per reading.
+    are left alone. On SQLite the usable values are materialized once, so each flag is read once per reading.
 
     Into an emptied range the insert first goes without the conflict clause (it costs a third of the insert on
     PostgreSQL); two device hourly readings labelled within one hour make it fail and go again with it."""
@@ -242,8 +255,10 @@ def _insert_device_hours(station_ids: Sequence[int], t0, t1, h0: int, h1: int, *
     minutes = ", ".join(f"CASE WHEN v_{c} IS NOT NULL THEN 60 ELSE 0 END" for c in POLLUTANTS)
     minimum = _minimum_sql("1h_mean", 45, h0, h1, column="hour")
     valid = f"CASE WHEN COALESCE({', '.join(values)}) IS NOT NULL AND 60 >= {minimum} THEN TRUE ELSE FALSE END"
+    # SQLite would copy each flag test into every expression that reads it; PostgreSQL reads jsonb cheaply
+    materialized = "MATERIALIZED " if connection.vendor == "sqlite" else ""
     sql = (
-        f"WITH r AS MATERIALIZED (SELECT station_id, {_hour_label_sql('data_time')} AS hour, {usable} "
+        f"WITH r AS {materialized}(SELECT station_id, {_hour_label_sql('data_time')} AS hour, {usable} "
         f"FROM monitoring_reading WHERE {where}) "
         f"INSERT INTO monitoring_hourlyrollup ({', '.join(HOURLY_COLUMNS)}) "
         f"SELECT station_id, hour, 2061, 1, {valid}, {', '.join(values)}, {minutes} "
@@ -702,28 +717,65 @@ def _group_percentile(group: np.ndarray, groups: int, values: np.ndarray, ok: np
 # --- entry points -----------------------------------------------------------------------------------------
 
 
-def _lock_rollups() -> None:
-    """Serialise rollup writers on PostgreSQL (SQLite serialises writers already)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [4_2212_0001])
+_LOCK_KEY = 42212
+
+
+def _lock_months(months: Iterable[date]) -> None:
+    """Serialise rollup writers per month on PostgreSQL (SQLite serialises writers already): a rebuild's month
+    and a dirty-hour run touching it wait for each other; different months go on side by side. Locks are
+    taken in order, so two runs never wait on each other crosswise."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for month in sorted(set(months)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_KEY, month.year * 12 + month.month])
+
+
+def rollup_workers() -> int:
+    """Parallel month rebuilds (PostgreSQL only): ``ENVGRID_ROLLUP_WORKERS``, by default the CPUs up to 4."""
+    configured = getattr(settings, "ENVGRID_ROLLUP_WORKERS", None)
+    return max(1, int(configured) if configured else min(4, os.cpu_count() or 1))
+
+
+def _rebuild_month(station_ids: Sequence[int] | None, start: date, end: date, cutoff: int) -> RollupResult:
+    with transaction.atomic():
+        _lock_months([month_start(start)])
+        result = _rollup_chunk(station_ids, start, end, cutoff)
+        result.months += _rollup_month(station_ids, month_start(start))
+    return result
+
+
+def _rebuild_month_in_thread(*args) -> RollupResult:
+    try:
+        return _rebuild_month(*args)
+    finally:
+        connection.close()  # the worker thread's own connection
 
 
 def rollups_rebuild(
-    *, since: date, until: date | None = None, station_ids: Sequence[int] | None = None
+    *, since: date, until: date | None = None, station_ids: Sequence[int] | None = None, workers: int | None = None
 ) -> RollupResult:
-    """Recompute hourly, daily and monthly rollups of the Beijing days ``since <= day < until``, month by month."""
+    """Recompute hourly, daily and monthly rollups of the Beijing days ``since <= day < until``, month by month,
+    each month in its own transaction. Months are independent (a day's values need only its own hours), so on
+    PostgreSQL ``workers`` months (default ``rollup_workers()``) are rebuilt at once, each on its own
+    connection: the database inserts one month's hours while Python computes another's days. Inside an outer
+    transaction, or on SQLite (one writer at a time), months go one after another."""
     until = until or local_day(timezone.now()) + timedelta(days=1)
     cutoff = _retention_cutoff_hour()
-    result = RollupResult()
+    chunks = []
     start = since
     while start < until:
-        end = min(next_month(start), until)
-        with transaction.atomic():
-            _lock_rollups()
-            result.add(_rollup_chunk(station_ids, start, end, cutoff))
-            result.months += _rollup_month(station_ids, month_start(start))
-        start = end
+        chunks.append((station_ids, start, min(next_month(start), until), cutoff))
+        start = chunks[-1][2]
+    workers = min(workers or rollup_workers(), len(chunks))
+    result = RollupResult()
+    if workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with ThreadPoolExecutor(workers, thread_name_prefix="rollup") as pool:
+            for part in pool.map(lambda chunk: _rebuild_month_in_thread(*chunk), chunks):
+                result.add(part)
+        return result
+    for chunk in chunks:
+        result.add(_rebuild_month(*chunk))
     return result
 
 
@@ -771,12 +823,16 @@ def rollups_process_dirty(*, limit: int = 20000) -> RollupResult:
     result = RollupResult()
     cutoff = _retention_cutoff_hour()
     with transaction.atomic():
-        _lock_rollups()
-        dirty = list(RollupDirtyHour.objects.order_by("id").values_list("id", "station_id", "hour")[:limit])
+        dirty = list(
+            RollupDirtyHour.objects.select_for_update(skip_locked=True)
+            .order_by("id")
+            .values_list("id", "station_id", "hour")[:limit]
+        )
         if not dirty:
             return result
         RollupDirtyHour.objects.filter(pk__in=[row[0] for row in dirty]).delete()
         days = _affected_days([(s, h) for _, s, h in dirty])
+        _lock_months(month_start(day) for day in days)
         months: dict[date, set[int]] = defaultdict(set)
         for day in sorted(days):
             stations = sorted(days[day])
@@ -823,11 +879,12 @@ _HOURLY_FIELDS = ("station_id", "data_time", "source_cn", "samples", "valid", *P
                   *(f"minutes_{c}" for c in POLLUTANTS))  # fmt: skip
 
 
-def hourly_aqi(station_ids: Sequence[int], start: datetime, end: datetime) -> list[dict]:
+def hourly_aqi(station_ids: Sequence[int], start: datetime, end: datetime, *, latest: bool = False) -> list[dict]:
     """The stored hours of the stations with ``start <= hour < end`` and what is computed from them on read,
     vectorized over all of them: the O3 8-h moving mean ending each hour (``o3_8h``, ``o3_8h_hours``; the 7 hours
     before ``start`` are read as its context) and the hourly AQI (实时报) by the table in force on each hour's
-    day (``aqi``, ``aqi_level``, ``iaqi``, ``primary_pollutants``, ``standard``). Ordered by station and hour."""
+    day (``aqi``, ``aqi_level``, ``iaqi``, ``primary_pollutants``, ``standard``). Ordered by station and hour;
+    ``latest``: only each station's last hour that has an AQI."""
     h_from, h_to = -int(-start.timestamp() // 3600), -int(-end.timestamp() // 3600)  # hours starting in range
     h0 = h_from - (O3_WINDOW - 1)
     rows = list(
@@ -857,8 +914,14 @@ def hourly_aqi(station_ids: Sequence[int], start: datetime, end: datetime) -> li
     out = _aqi(columns, "hourly", (hr[keep] + CHINA_OFFSET_HOURS) // 24)
     aqi, level = _nullable(out["AQI"], as_int=True), _nullable(out["aqi_level"], as_int=True)
     iaqi = {ind: _nullable(out[f"IAQI_{ind}"], as_int=True) for ind in _HOURLY_INDICATORS}
+    chosen = np.arange(len(keep))
+    if latest:
+        chosen = chosen[~np.isnan(out["AQI"])]
+        last = np.ones(len(chosen), dtype=bool)
+        last[:-1] = st[keep[chosen]][1:] != st[keep[chosen]][:-1]  # rows run by station, then hour
+        chosen = chosen[last]
     result = []
-    for j, i in enumerate(keep.tolist()):
+    for j, i in zip(chosen.tolist(), keep[chosen].tolist(), strict=True):
         row = dict(zip(_HOURLY_FIELDS, rows[i], strict=True))
         row.update(
             o3_8h=None if np.isnan(columns["O3_8h"][j]) else float(columns["O3_8h"][j]),
@@ -919,16 +982,13 @@ def latest_aqi(station_ids: Iterable[int] | None = None, *, within_hours: int = 
     now = timezone.now()
     if station_ids is None:
         station_ids = Station.objects.values_list("pk", flat=True)
-    latest: dict[int, dict] = {}
-    for row in hourly_aqi(list(station_ids), now - timedelta(hours=within_hours), now + timedelta(hours=1)):
-        if row["aqi"] is not None:
-            latest[row["station_id"]] = row  # rows come by station and hour: the last one wins
+    rows = hourly_aqi(list(station_ids), now - timedelta(hours=within_hours), now + timedelta(hours=1), latest=True)
     return {
-        station_id: {
+        row["station_id"]: {
             "aqi": row["aqi"],
             "primary_pollutants": row["primary_pollutants"],
             "data_time": row["data_time"],
             **_level_fields(row["aqi"], row["aqi_level"], local_day(row["data_time"]), "hourly"),
         }
-        for station_id, row in latest.items()
+        for row in rows
     }

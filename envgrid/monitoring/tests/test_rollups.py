@@ -403,3 +403,19 @@ def test_deleting_a_station_deletes_its_hours():
     a.delete()
 
     assert not HourlyRollup.objects.exists() and not DailyRollup.objects.exists()
+
+
+def test_latest_aqi_skips_a_newer_hour_that_has_no_aqi():
+    from django.utils import timezone
+
+    a = station(factors={"a34004": "ug/m3"})
+    hour = timezone.now().astimezone(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
+    add_readings(a, 2061, [hour - timedelta(hours=1)], pm25=120.0)
+    add_readings(a, 2051, minutes_of_hour(hour, 30), pm25=10.0)  # 30 minutes: not a valid 1-h value
+    day = (hour + timedelta(hours=8)).date()
+    rollups_rebuild(since=day - timedelta(days=1), until=day + timedelta(days=1))
+
+    colours = latest_aqi([a.pk])
+
+    assert HourlyRollup.objects.filter(station=a, data_time=hour, valid=False).exists()
+    assert colours[a.pk]["data_time"] == hour - timedelta(hours=1) and colours[a.pk]["aqi"] == 158
