@@ -419,3 +419,44 @@ def test_latest_aqi_skips_a_newer_hour_that_has_no_aqi():
 
     assert HourlyRollup.objects.filter(station=a, data_time=hour, valid=False).exists()
     assert colours[a.pk]["data_time"] == hour - timedelta(hours=1) and colours[a.pk]["aqi"] == 158
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_months_rebuilt_side_by_side_give_what_one_connection_gives(monkeypatch):
+    import threading
+
+    from envgrid.monitoring import rollups
+
+    threads = set()
+    in_thread = rollups._rebuild_month_in_thread
+    monkeypatch.setattr(
+        rollups, "_rebuild_month_in_thread", lambda *args: threads.add(threading.get_ident()) or in_thread(*args)
+    )
+    a, b = station(), station(mn="5A4A00000000000000000002")
+    start = MIDNIGHT_UTC - timedelta(days=12)  # 2026-10-29 … 2026-11-11 Beijing: two months
+    for st, pm25 in ((a, 35.0), (b, 80.0)):
+        add_readings(st, 2061, [start + timedelta(hours=h) for h in range(14 * 24)], pm25=pm25, o3=90.0)
+
+    def snapshot():
+        return (
+            sorted(HourlyRollup.objects.values_list("station_id", "data_time", "pm25", "valid")),
+            sorted(DailyRollup.objects.values_list("station_id", "day", "pm25", "o3_8h", "aqi", "valid")),
+            sorted(MonthlyRollup.objects.values_list("station_id", "month", "pm25", "valid_days")),
+        )
+
+    serial = rollups_rebuild(since=date(2026, 10, 29), until=DAY + timedelta(days=2), workers=1)
+    expected = snapshot()
+    parallel = rollups_rebuild(since=date(2026, 10, 29), until=DAY + timedelta(days=2), workers=2)
+
+    assert (
+        (parallel.hours, parallel.days, parallel.months)
+        == (serial.hours, serial.days, serial.months)
+        == (
+            2 * 14 * 24,
+            2 * 14,
+            4,
+        )
+    )
+    assert snapshot() == expected
+    assert threads and threading.get_ident() not in threads  # the months ran on worker threads
