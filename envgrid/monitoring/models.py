@@ -77,7 +77,11 @@ class Reading(models.Model):
     """One HJ 212 upload of one station for one time and command (实时/分钟/小时/日数据): the AQI pollutants
     and the weather as typed columns, per-factor data flags and any other factors in JSON."""
 
-    station = models.ForeignKey(Station, verbose_name=_("station"), on_delete=models.CASCADE, related_name="readings")
+    # (station, cn, time) and (station, time) both lead with the station: no third index for the foreign key
+    # alone, one B-tree fewer for every stored reading.
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.CASCADE, related_name="readings", db_index=False
+    )
     cn = models.PositiveSmallIntegerField(_("command (CN)"), choices=ReadingCommand.choices)
     data_time = models.DateTimeField(_("data time"))
     pm25 = models.FloatField(_("PM2.5"), null=True, blank=True)
@@ -99,7 +103,10 @@ class Reading(models.Model):
         verbose_name = _("reading")
         verbose_name_plural = _("readings")
         constraints = [
-            models.UniqueConstraint(fields=["station", "cn", "data_time"], name="reading_unique_station_cn_time")
+            # Time leads: a batch of one minute's uploads from hundreds of stations lands in a few adjacent leaf
+            # pages instead of one page per station, half the pages each commit writes; (cn, time) ranges are
+            # also what the rollups scan. Per-station reads use (station, time) below.
+            models.UniqueConstraint(fields=["cn", "data_time", "station"], name="reading_unique_cn_time_station")
         ]
         indexes = [models.Index(fields=["station", "data_time"], name="reading_station_time")]
 
