@@ -18,7 +18,13 @@ run_suite() {  # $1 = label; the rest = environment assignments
 }
 
 PYTEST_ARGS=("$@")
-[ ${#PYTEST_ARGS[@]} -gt 0 ] || PYTEST_ARGS=(-q)
+# Default: quiet, and spread over the CPUs (pytest-xdist; each worker has its own test database).
+# ENVGRID_TEST_WORKERS=0 runs in one process; any arguments given replace these defaults.
+WORKERS=${ENVGRID_TEST_WORKERS:-auto}
+if [ ${#PYTEST_ARGS[@]} -eq 0 ]; then
+  PYTEST_ARGS=(-q)
+  [ "$WORKERS" = "0" ] || PYTEST_ARGS+=(-n "$WORKERS")
+fi
 
 # Tests marked postgres_only (row-lock races) run in the PostgreSQL pass only; sqlite_only in the SQLite pass.
 SQLITE_ONLY_ARGS=(-m "not postgres_only")

@@ -79,7 +79,7 @@ def test_a_task_round_trips_through_the_redis_queue_used_in_production():
     except redis.exceptions.ConnectionError:
         reachable = False
     require_or_skip(reachable, f"Redis at {url}")
-    queue = RedisHuey("envgrid-test", url=url, results=True)
+    queue = RedisHuey(f"envgrid-test-{os.getpid()}", url=url, results=True)  # its own queue: runs may overlap
     queue.flush()
 
     @queue.task()
