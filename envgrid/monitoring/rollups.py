@@ -911,7 +911,14 @@ def hourly_aqi(station_ids: Sequence[int], start: datetime, end: datetime, *, la
     inner = col[keep] - (O3_WINDOW - 1)
     columns = {ind: values[keep, POLLUTANTS.index(c)] for ind, c in _HOURLY_INDICATORS.items() if c in POLLUTANTS}
     columns["O3_8h"] = o3_8h[si[keep], inner]
-    out = _aqi(columns, "hourly", (hr[keep] + CHINA_OFFSET_HOURS) // 24)
+    # An hour that is not a valid hour (say the one still coming in) has no AQI, though an O3 8-h value may
+    # already be valid over the hours before it: the 实时报 is published for hours with their own data.
+    valid_hour = np.array([row[4] for row in rows], dtype=bool)[keep]
+    out = _aqi(
+        {ind: np.where(valid_hour, v, np.nan) for ind, v in columns.items()},
+        "hourly",
+        (hr[keep] + CHINA_OFFSET_HOURS) // 24,
+    )
     aqi, level = _nullable(out["AQI"], as_int=True), _nullable(out["aqi_level"], as_int=True)
     iaqi = {ind: _nullable(out[f"IAQI_{ind}"], as_int=True) for ind in _HOURLY_INDICATORS}
     chosen = np.arange(len(keep))

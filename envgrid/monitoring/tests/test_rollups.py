@@ -408,16 +408,18 @@ def test_deleting_a_station_deletes_its_hours():
 def test_latest_aqi_skips_a_newer_hour_that_has_no_aqi():
     from django.utils import timezone
 
-    a = station(factors={"a34004": "ug/m3"})
+    a = station(factors={"a34004": "ug/m3", "a05024": "ug/m3"})
     hour = timezone.now().astimezone(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
-    add_readings(a, 2061, [hour - timedelta(hours=1)], pm25=120.0)
-    add_readings(a, 2051, minutes_of_hour(hour, 30), pm25=10.0)  # 30 minutes: not a valid 1-h value
+    add_readings(a, 2061, [hour - timedelta(hours=h) for h in range(1, 8)], pm25=120.0, o3=60.0)
+    add_readings(a, 2051, minutes_of_hour(hour, 30), pm25=10.0, o3=60.0)  # 30 minutes: not a valid hour yet
     day = (hour + timedelta(hours=8)).date()
-    rollups_rebuild(since=day - timedelta(days=1), until=day + timedelta(days=1))
+    rollups_rebuild(since=day - timedelta(days=2), until=day + timedelta(days=1))
 
     colours = latest_aqi([a.pk])
+    [partial] = hourly_aqi([a.pk], hour, hour + timedelta(hours=1))
 
-    assert HourlyRollup.objects.filter(station=a, data_time=hour, valid=False).exists()
+    # the O3 8-h value over the hours before is valid, but the hour itself is not: it gets no AQI
+    assert partial["valid"] is False and partial["o3_8h"] == 60.0 and partial["aqi"] is None
     assert colours[a.pk]["data_time"] == hour - timedelta(hours=1) and colours[a.pk]["aqi"] == 158
 
 
