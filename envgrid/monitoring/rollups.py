@@ -10,7 +10,8 @@ How an hour is made (``HourlyRollup``, labelled by the hour's start in UTC, as H
   station's interval; the hour is a valid 1-h mean when it reaches the ``1h_mean`` minimum of the validity
   rules in force (45 minutes in GB 3095-2012 Table 4).
 - The O3 8-h moving mean ending with the hour (hours h-7 … h) needs the ``8h_mean`` minimum (6) of valid hours.
-- The hourly AQI (实时报) uses the valid 1-h values and the O3 8-h value, by the table in force on the day.
+- The hourly AQI (实时报) of a valid hour uses its valid 1-h values and the O3 8-h value, by the table in force
+  on the day. Both are computed when read (``hourly_aqi``), not stored.
 - Minute data older than the retention window is purged; an hour before that window is never recomputed from
   what is left of its minutes: its stored rollup is kept unless device hourly data arrives.
 
@@ -21,8 +22,10 @@ the daily AQI (日报). The day is a valid monitoring day when every pollutant t
 A month (``MonthlyRollup``) has the means of valid days, the O3-8h 90th and CO 95th percentiles, valid and
 good days, valid with the monthly minimum of the annual-mean rule (27 days, 25 in February).
 
-Aggregation of readings is one SQL ``GROUP BY`` (station, command, hour) per chunk of days; the rest (source
-choice, moving means, days, AQI) is NumPy over whole arrays, never a Python loop per row.
+Hours are written by the database, one ``INSERT … SELECT`` per source in order of precedence (``ON CONFLICT DO
+NOTHING``: the first source to write an hour keeps it); device hourly data needs no grouping. The valid 1-h
+values then come back once per month for the days and months, which are NumPy over whole arrays, never a
+Python loop per row.
 """
 
 from __future__ import annotations
