@@ -13,6 +13,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES = {
     "default": _database(os.environ.get("ENVGRID_TEST_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'test.sqlite3'}")
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file in WAL mode, as in production, not Django's shared-cache in-memory database: there a read that
+    # meets another thread's write (the HJ 212 receiver's writer, the live server) fails with "table is
+    # locked" instead of waiting. One file per xdist worker (pytest-django adds the worker's suffix).
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
 HUEY = {"huey_class": "huey.MemoryHuey", "name": "envgrid-test", "immediate": True}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
-from django.db import OperationalError
 
 from conftest import require_or_skip
 from envgrid.monitoring.hj212.packet import CHINA, build_data_frame, build_frame, parse_frame
@@ -84,17 +83,8 @@ def read_answers(sock: socket.socket, count: int) -> list:
 
 
 def wait_for(condition, timeout=5.0):
-    """Poll until ``condition()``. The SQLite test database is in memory with a shared cache, where a read
-    that meets the receiver's writer mid-transaction fails with "table is locked" instead of waiting (a file
-    database in WAL mode, as in production, never blocks readers): that read is tried again."""
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if condition():
-                return
-        except OperationalError as error:
-            if "locked" not in str(error):
-                raise
+    while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
 
