@@ -42,7 +42,7 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from envgrid.monitoring import standards
@@ -737,8 +737,7 @@ def _lock_months(months: Iterable[date]) -> None:
 
 def rollup_workers() -> int:
     """Parallel month rebuilds (PostgreSQL only): ``ENVGRID_ROLLUP_WORKERS``, by default the CPUs up to 4."""
-    configured = getattr(settings, "ENVGRID_ROLLUP_WORKERS", None)
-    return max(1, int(configured) if configured else min(4, os.cpu_count() or 1))
+    return max(1, settings.ENVGRID_ROLLUP_WORKERS or min(4, os.cpu_count() or 1))
 
 
 def _rebuild_month(station_ids: Sequence[int] | None, start: date, end: date, cutoff: int) -> RollupResult:
@@ -889,17 +888,29 @@ def hourly_aqi(station_ids: Sequence[int], start: datetime, end: datetime, *, la
     before ``start`` are read as its context) and the hourly AQI (实时报) by the table in force on each hour's
     day (``aqi``, ``aqi_level``, ``iaqi``, ``primary_pollutants``, ``standard``). Ordered by station and hour;
     ``latest``: only each station's last hour that has an AQI."""
-    h_from, h_to = -int(-start.timestamp() // 3600), -int(-end.timestamp() // 3600)  # hours starting in range
-    h0 = h_from - (O3_WINDOW - 1)
-    rows = list(
-        HourlyRollup.objects.filter(
-            station_id__in=list(station_ids), data_time__gte=hour_datetime(h0), data_time__lt=end
+    window = (-int(-start.timestamp() // 3600), -int(-end.timestamp() // 3600))  # hours starting in range
+    return _hourly_aqi(dict.fromkeys(station_ids, window), latest=latest)
+
+
+def _hourly_aqi(windows: dict[int, tuple[int, int]], *, latest: bool = False) -> list[dict]:
+    """``hourly_aqi`` for each station's own window of epoch hours ``(first, end)``, in one query."""
+    if not windows:
+        return []
+    by_window: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for station_id, window in windows.items():
+        by_window[window].append(station_id)
+    ranges = Q()
+    for (h_from, h_to), stations in by_window.items():
+        ranges |= Q(
+            station_id__in=stations,
+            data_time__gte=hour_datetime(h_from - (O3_WINDOW - 1)),
+            data_time__lt=hour_datetime(h_to),
         )
-        .order_by("station_id", "data_time")
-        .values_list(*_HOURLY_FIELDS)
-    )
+    rows = list(HourlyRollup.objects.filter(ranges).order_by("station_id", "data_time").values_list(*_HOURLY_FIELDS))
     if not rows:
         return []
+    h0 = min(h_from for h_from, _ in by_window) - (O3_WINDOW - 1)
+    h_to = max(h_to for _, h_to in by_window)
     st = np.array([r[0] for r in rows], dtype=np.int64)
     hr = np.array([int(r[1].timestamp()) // 3600 for r in rows], dtype=np.int64)
     means = np.array([r[5:11] for r in rows], dtype=np.float64)
@@ -911,7 +922,8 @@ def hourly_aqi(station_ids: Sequence[int], start: datetime, end: datetime, *, la
     o3 = np.full((len(ids), h_to - h0), np.nan)
     o3[si, col] = values[:, POLLUTANTS.index("o3")]
     o3_8h, o3_hours = _o3_8h_windows(o3, h0)
-    keep = np.flatnonzero(hr >= h_from)
+    first = np.array([windows[station_id][0] for station_id in ids.tolist()], dtype=np.int64)
+    keep = np.flatnonzero(hr >= first[si])  # the context hours before each window are not returned
     inner = col[keep] - (O3_WINDOW - 1)
     columns = {ind: values[keep, POLLUTANTS.index(c)] for ind, c in _HOURLY_INDICATORS.items() if c in POLLUTANTS}
     columns["O3_8h"] = o3_8h[si[keep], inner]
@@ -991,8 +1003,8 @@ def latest_aqi(
 ) -> dict[int, dict]:
     """The latest hourly AQI of each station within the last ``within_hours`` (for the map colours):
     ``{station_id: {aqi, level, category, color, primary_pollutants, data_time}}``; stations without one are
-    left out. One query finds each station's last valid hour; the AQI is computed for those hours only (with
-    their O3 8-h context), one read per distinct hour — usually one, as stations report together."""
+    left out. One query finds each station's last valid hour, one more reads those hours (with their O3 8-h
+    context) to compute their AQI."""
     now = now or timezone.now()
     hours = HourlyRollup.objects.filter(
         valid=True, data_time__gte=now - timedelta(hours=within_hours), data_time__lt=now + timedelta(hours=1)
@@ -1001,14 +1013,8 @@ def latest_aqi(
     stations = Station.objects.values("pk") if station_ids is None else list(station_ids)
     hours = hours.filter(station_id__in=stations)
     last_hours = hours.values("station_id").annotate(last=Max("data_time")).values_list("station_id", "last")
-    by_hour: dict[datetime, list[int]] = defaultdict(list)
-    for station_id, hour in last_hours:
-        by_hour[hour].append(station_id)
-    rows = [
-        row
-        for hour, stations in sorted(by_hour.items())
-        for row in hourly_aqi(stations, hour, hour + timedelta(hours=1), latest=True)
-    ]
+    hour_of = {station_id: int(hour.timestamp()) // 3600 for station_id, hour in last_hours}
+    rows = _hourly_aqi({station_id: (h, h + 1) for station_id, h in hour_of.items()}, latest=True)
     return {
         row["station_id"]: {
             "aqi": row["aqi"],

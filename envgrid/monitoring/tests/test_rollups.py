@@ -13,6 +13,7 @@ from envgrid.monitoring.models import DailyRollup, HourlyRollup, MonthlyRollup, 
 from envgrid.monitoring.rollups import (
     hourly_aqi,
     latest_aqi,
+    local_day,
     readings_purge_minutes,
     rollups_mark_dirty,
     rollups_process_dirty,
@@ -462,3 +463,23 @@ def test_months_rebuilt_side_by_side_give_what_one_connection_gives(monkeypatch)
     )
     assert snapshot() == expected
     assert threads and threading.get_ident() not in threads  # the months ran on worker threads
+
+
+def test_latest_aqi_reads_stations_that_last_reported_at_different_hours_in_one_query(django_assert_num_queries):
+    from django.utils import timezone
+
+    now = timezone.now().astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    lasts = {}
+    for n, (hours_ago, pm25) in enumerate(((2, 20.0), (7, 120.0), (30, 80.0)), start=1):
+        st = station(mn=f"5A4A0000000000000000000{n}", factors={"a34004": "ug/m3"})
+        lasts[st.pk] = now - timedelta(hours=hours_ago)
+        add_readings(st, 2061, [lasts[st.pk] - timedelta(hours=1), lasts[st.pk]], pm25=pm25)
+    rollups_rebuild(since=local_day(now) - timedelta(days=2), until=local_day(now) + timedelta(days=1))
+    latest_aqi()  # loads the standards once
+
+    with django_assert_num_queries(2):  # the last valid hours, then those hours (and their context)
+        colours = latest_aqi()
+
+    assert {pk: c["data_time"] for pk, c in colours.items()} == lasts
+    expected = [aqi_for_row(mode="hourly", **{"PM2.5_1h": pm25}).aqi for pm25 in (20, 120, 80)]
+    assert [colours[pk]["aqi"] for pk in lasts] == expected == [29, 158, 119]
