@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from envgrid.core.choices import Role
 from envgrid.grids.models import Grid
@@ -216,7 +217,7 @@ def station_series(*, station: Station, start: datetime, end: datetime, interval
     """Points of a station between two times: minute readings as stored, hourly and daily rollups (with their
     AQI and coverage) from the rollups module. Each point has ``data_time`` and the reading columns."""
     if interval not in SERIES_INTERVALS:
-        raise ValueError(f"interval must be one of {', '.join(SERIES_INTERVALS)}")
+        raise ValueError(_("Use minute, hour or day."))
     try:
         from envgrid.monitoring import rollups
     except ImportError:
@@ -242,7 +243,7 @@ def series_window(
     """The time window of a chart or API series: ``end`` defaults to now (daily series: the end of today in
     Beijing time), ``start`` to a span that suits the interval; ``ValueError`` for an inverted or too long one."""
     if interval not in SERIES_INTERVALS:
-        raise ValueError(f"interval must be one of {', '.join(SERIES_INTERVALS)}")
+        raise ValueError(_("Use minute, hour or day."))
     now = now or timezone.now()
     if end is None:
         end = now
@@ -252,9 +253,10 @@ def series_window(
     if start is None:
         start = end - DEFAULT_SERIES_SPAN[interval]
     if start >= end:
-        raise ValueError("start must be before end")
+        raise ValueError(_("The start must be before the end."))
     if end - start > MAX_SERIES_SPAN[interval]:
-        raise ValueError(f"a {interval} series spans at most {MAX_SERIES_SPAN[interval].days} days")
+        days = MAX_SERIES_SPAN[interval].days
+        raise ValueError(_("A series of this interval spans at most %(days)s days.") % {"days": days})
     return start, end
 
 

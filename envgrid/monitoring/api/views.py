@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -75,7 +76,7 @@ class StationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             raise Http404 from None
         interval = request.query_params.get("interval", "hour")
         if interval not in selectors.SERIES_INTERVALS:
-            raise ValidationError({"interval": ["Use minute, hour or day."]})
+            raise ValidationError({"interval": [_("Use minute, hour or day.")]})
         try:
             start, end = selectors.series_window(
                 interval=interval, start=_time_param(request, "start"), end=_time_param(request, "end")

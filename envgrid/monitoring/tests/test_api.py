@@ -199,3 +199,17 @@ def test_the_openapi_schema_describes_the_monitoring_endpoints(api):
         assert path in schema["paths"], path
     station = schema["components"]["schemas"]["Station"]["properties"]
     assert "password" not in station and "latest_aqi" in station
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"interval": "week"}, "请填写 minute（分钟）、hour（小时）或 day（日）。"),
+        ({"interval": "hour", "start": "2026-05-02", "end": "2026-05-01"}, "开始时间必须早于结束时间。"),
+        ({"interval": "minute", "start": "2026-05-01", "end": "2026-06-01"}, "此时间粒度的数据最多查询 7 天。"),
+    ],
+)
+def test_a_bad_readings_window_is_explained_in_the_users_language(api, stations, params, message):
+    answer = api.get(f"/api/v1/stations/{stations[0].pk}/readings/", params, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert message in str(answer.json())
