@@ -13,9 +13,9 @@ are prepared outside the timing (in its favour). EnvGrid computes the whole 1,00
 round — IAQIs, AQI, primary and exceeding pollutants, level, category, colour, notes — which is more
 work than python-aqi's bare AQI. Rounds alternate the two.
 
-python-aqi is also wrong for China (DOMAIN.md b.6: discontinuous EPA-style segments, truncated
-inputs, half-even rounding): the run prints how many sampled rows it gets different from HJ 633, as
-information.
+python-aqi is also wrong for China (against HJ 633-2012 Table 1 and the IAQI formula: discontinuous EPA-style
+segments, truncated inputs, half-even rounding instead of rounding up): the run prints how many sampled rows it
+gets different from HJ 633, as information.
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def main() -> None:
         )
 
     print(summary("baseline: python-aqi 0.6.1 to_aqi (MEP), per row", pa_rates, None))
-    print(summary("EnvGrid aqi_table (inputs rounded per DOMAIN b.2)", eg_rates, pa_rates))
+    print(summary("EnvGrid aqi_table (inputs rounded per GB/T 8170)", eg_rates, pa_rates))
     print(summary("EnvGrid aqi_table (exact inputs, per-value division)", eg_exact_rates, pa_rates))
     print(
         f"EnvGrid time for {N_ROWS:,} rows: median {N_ROWS / statistics.median(eg_rates) * 1000:.0f} ms; "

@@ -9,7 +9,8 @@ from envgrid.core.choices import Role
 
 
 class WarningLevel(models.TextChoices):
-    """Heavy-pollution weather warning level (重污染天气预警级别, DOMAIN.md d.2), lowest first."""
+    """Heavy-pollution weather warning level (重污染天气预警级别, the national yellow/orange/red grading; see
+    docs/standards.md), lowest first."""
 
     YELLOW = "yellow", _("Yellow")
     ORANGE = "orange", _("Orange")

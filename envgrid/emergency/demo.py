@@ -1,6 +1,6 @@
 """The emergency part of the demo district: a duty roster for the next 14 days for most units (a few are
 left without, so the board's "nobody on duty" flag shows), and the emergency reduction list for the demo
-enterprises, by performance grade (DOMAIN.md d.3)."""
+enterprises, by performance grade (绩效分级 per 环办大气函〔2020〕340号; see docs/standards.md)."""
 
 from __future__ import annotations
 

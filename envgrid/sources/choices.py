@@ -28,8 +28,8 @@ STATUS_TONES = {ObjectStatus.ACTIVE: "success", ObjectStatus.RECTIFYING: "warnin
 
 
 class PerformanceGrade(models.TextChoices):
-    """Emergency-response performance grade (绩效分级, DOMAIN.md d.3): A+/A/B/C/D for the graded
-    industries, 绩效引领性/非引领性 for the others."""
+    """Emergency-response performance grade (绩效分级, 环办大气函〔2020〕340号; A+ from the 2026 guidance; see
+    docs/standards.md): A+/A/B/C/D for the graded industries, 绩效引领性/非引领性 for the others."""
 
     A_PLUS = "A+", _("A+")
     A = "A", _("A")

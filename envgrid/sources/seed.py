@@ -1,5 +1,5 @@
-"""The six source families (六源) a new district starts with. DOMAIN.md d.1: the exact list is the
-district's own to set, so these are rows an administrator edits, not constants the code relies on."""
+"""The six source families (六源) a new district starts with. No official list exists (docs/standards.md): the
+exact list is the district's own to set, so these are rows an administrator edits, not constants the code relies on."""
 
 #: (code, name, sort order)
 DEFAULT_FAMILIES = (

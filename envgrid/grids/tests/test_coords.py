@@ -14,7 +14,7 @@ from envgrid.grids.coords import (
     wgs84_to_gcj02,
 )
 
-# The published reference point (DOMAIN.md g): Zhengzhou, WGS-84 34.7466 N, 113.6253 E.
+# The reference point of docs/standards.md (Coordinates): Zhengzhou, WGS-84 34.7466 N, 113.6253 E.
 WGS = (113.6253, 34.7466)
 GCJ = (113.631346580400, 34.745417341698)
 BD = (113.637747508775, 34.751722201982)
