@@ -28,6 +28,7 @@ DEFAULT_CATEGORIES = [
     ("agricultural", "农业源", None),
     ("agricultural.straw", "秸秆焚烧", "agricultural"),
     ("agricultural.livestock", "畜禽养殖污染", "agricultural"),
+    # 清四乱 (乱占, 乱采, 乱堆, 乱建), the river-chief system's clean-up of rivers and lakes; see docs/standards.md.
     ("river", "河湖“四乱”及水污染", None),
     ("river.occupy", "乱占", "river"),
     ("river.extract", "乱采", "river"),

@@ -1,5 +1,6 @@
-// Station map: every visible station as a circle coloured by its latest AQI (HJ 633 colours), its outline by
-// device status. Polls the data URL and restyles the markers in place, so colours change as live data arrives.
+// Station map: every visible station as a circle coloured by its latest AQI (HJ 633-2012 Table 2 levels,
+// Appendix A colours), its outline by device status. Polls the data URL and restyles the markers in place, so
+// colours change as live data arrives.
 // Works without base-map tiles (offline intranet).
 (function () {
   "use strict";
