@@ -29,13 +29,16 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	@scripts/run.sh
 
-## Set up and run the whole suite: SQLite, then PostgreSQL when reachable.
+## Set up and run the whole suite: lint (ruff check, ruff format --check, layers), then SQLite, then PostgreSQL
+## when reachable.
 test: install-dev
 	@scripts/test.sh
 
+## Lint only: what `make test` runs first.
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_layers.py
 
 format: install-dev
 	$(BIN)/ruff format .

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole suite: SQLite first, then PostgreSQL when one is reachable.
+# The whole suite: lint first (ruff check, ruff format --check, the layer check), then the tests on SQLite,
+# then on PostgreSQL when one is reachable. A lint failure stops here, before any test runs.
 # Under CI (CI=true) nothing may be skipped: an unreachable PostgreSQL or a missing Chromium fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,25 @@ run_suite() {  # $1 = label; the rest = environment assignments
   local rc=$?
   if [ $rc -eq 0 ]; then summary+=("$label: passed"); else summary+=("$label: FAILED (exit $rc)"); status=1; fi
 }
+
+# Lint: each step names itself and says how to fix what it found.
+lint_step() {  # $1 = what failed; $2 = how to fix it; the rest = the command
+  local what=$1 fix=$2; shift 2
+  if ! "$@"; then
+    echo
+    echo "=== EnvGrid lint FAILED: $what ==="
+    echo "  $fix"
+    echo "  No tests were run."
+    exit 1
+  fi
+}
+echo "=== EnvGrid lint: ruff check, ruff format --check, layers ==="
+lint_step "ruff check found problems (above)." "Fix them; \`make format\` fixes many on its own." $BIN/ruff check .
+lint_step "ruff format --check found files that are not formatted (above)." \
+  "Run \`make format\` (or .venv/bin/ruff format <files>) and commit the result." $BIN/ruff format --check .
+lint_step "an app imports an app above it (above)." \
+  "Make the lower app offer a hook and register from the higher one (see scripts/check_layers.py)." \
+  $BIN/python scripts/check_layers.py
 
 PYTEST_ARGS=("$@")
 # Default: quiet, and spread over the CPUs (pytest-xdist; each worker has its own test database).

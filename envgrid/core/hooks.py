@@ -31,8 +31,9 @@ class HomeCount:
 @dataclass(frozen=True)
 class DemoPart:
     """An app's part of the demo district: ``load()`` runs inside the demo load's transaction after the
-    district, routing and stations exist (lower ``order`` first); ``reset()`` runs before an earlier demo
-    load is deleted (higher ``order`` first) and removes what ``load`` wrote."""
+    district (units, regions, people, grids) exists, lower ``order`` first (cases' routing table at 10,
+    monitoring's stations at 20, then the rest); ``reset()`` runs before an earlier demo load is deleted
+    (higher ``order`` first) and removes what ``load`` wrote."""
 
     name: str
     load: Callable[[], object]

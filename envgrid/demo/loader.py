@@ -17,7 +17,6 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 
-from envgrid.cases.models import RoutingRule
 from envgrid.core.errors import DomainError
 from envgrid.core.hooks import hooks
 from envgrid.core.models import Unit, User
@@ -31,8 +30,6 @@ from envgrid.demo.district import (
     DistrictSpec,
     generate_district,
 )
-from envgrid.demo.routing import create_demo_routing
-from envgrid.demo.stations import create_demo_stations
 from envgrid.grids.choices import COMMUNITY_LEVELS, STREET_LEVELS, GridKind
 from envgrid.grids.geometry import derived_fields, parse_geometry
 from envgrid.grids.models import Grid, Region
@@ -110,7 +107,6 @@ def _delete_earlier_demo(district: DemoDistrict) -> None:
         for part in reversed(hooks.demo):
             if part.reset is not None:
                 part.reset()
-        RoutingRule.objects.all().delete()
         Grid.objects.all().delete()
         for levels in (COMMUNITY_LEVELS, STREET_LEVELS):
             Region.objects.filter(level__in=levels).delete()
@@ -227,8 +223,6 @@ def demo_load(*, reset: bool = False, seed: int = DEFAULT_SEED, spec: DistrictSp
         regions = _create_regions(district, units)
         users = _create_users(district, units)
         memberships = _create_grids(district, regions, users)
-        create_demo_routing(units)
-        create_demo_stations()
         for part in hooks.demo:
             part.load()
         summary = DemoSummary(

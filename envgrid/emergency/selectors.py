@@ -170,12 +170,6 @@ def checks_for(user, *, warning: PollutionWarning | None = None, status: str = "
     return queryset.order_by("due_at", "supervised_object__code", "id")
 
 
-def my_open_checks(user, now: dt.datetime | None = None) -> QuerySet[SpotCheck]:
-    """The checks the user's unit should do now or soon: pending, window open (or opening within 2 hours)."""
-    now = now or timezone.now()
-    return checks_for(user, status="open").filter(window_start__lte=now + dt.timedelta(hours=2))
-
-
 def home_counts(user) -> list:
     """Home-page counts: active warnings and units without duty for the command centre; the unit's open and
     overdue spot checks for unit people."""
@@ -260,14 +254,3 @@ def unit_check_summary(start: dt.datetime, end: dt.datetime) -> list[dict]:
         row["completion"] = round(100 * row["done"] / row["planned"], 1) if row["planned"] else None
         result.append(row)
     return result
-
-
-def duty_gaps(start: dt.datetime, end: dt.datetime) -> list[dict]:
-    """For each warning in force during [start, end), the duty units with no roster entry covering the
-    warning's start or its first hour (a cheap, explainable proxy for "nobody on duty during the warning")."""
-    gaps = []
-    for warning in PollutionWarning.objects.overlapping(start, end):
-        moment = max(warning.activated_at, start)
-        gaps.append({"warning": warning.document_number, "at": moment,
-                     "units": [u.name for u in units_without_duty(moment)]})  # fmt: skip
-    return gaps

@@ -18,3 +18,7 @@ class MonitoringConfig(AppConfig):
             )
         )
         register_home_counts(home_counts)
+        from envgrid.core.hooks import DemoPart, register_demo
+        from envgrid.monitoring import demo
+
+        register_demo(DemoPart(name="monitoring", load=demo.create_demo_stations, order=20))

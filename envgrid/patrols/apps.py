@@ -21,6 +21,7 @@ class PatrolsConfig(AppConfig):
         )
         from envgrid.patrols import demo, panels
         from envgrid.patrols.selectors import home_counts
+        from envgrid.sources.hooks import ObjectPanel, register_object_panel
 
         register_nav(
             NavItem(
@@ -31,9 +32,5 @@ class PatrolsConfig(AppConfig):
         register_home_counts(home_counts)
         register_demo(DemoPart(name="patrols", load=demo.load, reset=demo.reset, order=200))
         register_case_panel(CasePanel(title=_("Inspection behind the case"), render=panels.case_card, order=30))
-        try:
-            from envgrid.sources.hooks import ObjectPanel, register_object_panel
-        except ImportError:  # the object page's hook is not there: no cards on it
-            return
         register_object_panel(ObjectPanel(title=_("Inspections"), render=panels.object_inspections_card, order=20))
         register_object_panel(ObjectPanel(title=_("Enforcement"), render=panels.object_enforcement_card, order=30))

@@ -12,8 +12,6 @@ class SourcesConfig(AppConfig):
     def ready(self):
         from envgrid.core.hooks import DemoPart, NavItem, register_demo, register_home_counts, register_nav
         from envgrid.sources import demo
-        from envgrid.sources.hooks import ObjectPanel, register_object_panel
-        from envgrid.sources.panels import cases_card
         from envgrid.sources.selectors import home_counts
 
         register_nav(
@@ -21,4 +19,3 @@ class SourcesConfig(AppConfig):
         )
         register_home_counts(home_counts)
         register_demo(DemoPart(name="sources", load=demo.load, reset=demo.reset, order=100))
-        register_object_panel(ObjectPanel(title=_("Cases"), render=cases_card, order=10))

@@ -51,6 +51,7 @@ def test_clicking_a_grid_opens_its_card(page):
     page.wait_for_selector('[data-testid="grid-map"][data-drawn="1"]')
     member = get_user_model().objects.get(username="grid_member")
     grid = Grid.objects.visible_to(member).select_related("street", "community", "head").get()
+    assert page.get_by_test_id("grid-legend").inner_text() == grid.street.name  # one swatch: the grid's street
 
     page.locator("#grid-map path.leaflet-interactive").first.click()
 

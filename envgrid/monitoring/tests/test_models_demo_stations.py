@@ -3,8 +3,8 @@
 import pytest
 
 from envgrid.demo.loader import demo_load
-from envgrid.demo.stations import demo_station_credentials
 from envgrid.monitoring.choices import StationKind
+from envgrid.monitoring.demo import demo_station_credentials
 from envgrid.monitoring.models import Station
 
 

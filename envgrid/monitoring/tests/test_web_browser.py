@@ -76,6 +76,8 @@ def test_the_map_colours_stations_by_aqi_and_recolours_them_as_data_arrives(page
     assert marker(page, episode.mn).get_attribute("fill") == "#FFFF00"
     assert marker(page, stations[7].mn).get_attribute("fill") == "#9e9e9e"  # no data yet: grey
     assert page.get_by_test_id("map-top").locator("li").first.inner_text().startswith("250")
+    legend = page.get_by_test_id("aqi-legend")  # the six HJ 633 levels, then the grey of "no AQI yet"
+    assert legend.locator(".swatch").count() == 7 and legend.locator("div").first.inner_text().startswith("0–50")
     page.screenshot(path=SHOTS.format("map"), full_page=True)
 
     # An episode at the third station: the next hour is heavy; the open page recolours it on its next poll.

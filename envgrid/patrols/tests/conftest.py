@@ -46,7 +46,7 @@ def _fresh_grid_index():
 def load_bare_district(*, keep: tuple[str, ...] = ()) -> None:
     """The demo district without other apps' demo parts (each test makes its own objects)."""
     saved = list(hooks.demo)
-    hooks.demo[:] = [part for part in saved if part.name in keep]
+    hooks.demo[:] = [part for part in saved if part.name in ("cases", "monitoring", *keep)]
     try:
         demo_load()
     finally:

@@ -17,7 +17,7 @@ def test_the_demo_has_plans_night_records_findings_and_enforcement_and_resets_cl
     if "sources" not in names:
         pytest.skip("the sources demo part is not registered: no objects to inspect")
     saved = list(hooks.demo)
-    hooks.demo[:] = [p for p in saved if p.name in ("sources", "patrols")]
+    hooks.demo[:] = [p for p in saved if p.name in ("cases", "monitoring", "sources", "patrols")]
     try:
         demo_load()
         assert SupervisedObject.objects.exists()

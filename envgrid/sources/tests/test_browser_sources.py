@@ -126,4 +126,5 @@ def test_import_then_cover_everything_from_the_coverage_report(browser, live_ser
     page.goto(page.base_url + "/sources/map/")
     page.wait_for_selector('[data-testid="source-map"][data-drawn="6"]')
     assert page.get_by_test_id("source-count").inner_text() == "6"
+    assert page.get_by_test_id("source-legend").locator(".swatch").count() >= 1  # a swatch per family shown
     page.screenshot(path=SHOTS.format("6-map"), full_page=True)

@@ -34,17 +34,7 @@
       }).addTo(map);
       el.dataset.drawn = String(data.features.length);
       document.getElementById("grid-count").textContent = data.features.length;
-      const legend = document.getElementById("grid-legend");
-      legend.innerHTML = "";
-      data.legend.forEach((s) => {
-        const row = document.createElement("div");
-        const sw = document.createElement("span");
-        sw.className = "swatch";
-        sw.style.background = s.colour;
-        row.appendChild(sw);
-        row.appendChild(document.createTextNode(s.name));
-        legend.appendChild(row);
-      });
+      EnvGrid.mapLegend(document.getElementById("grid-legend"), data.legend);
       if (data.features.length) map.fitBounds(layer.getBounds(), { padding: [12, 12] });
       else map.setView([34.8, 113.6], 12);
     })

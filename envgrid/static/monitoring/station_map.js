@@ -29,6 +29,7 @@
       .catch(() => {});
   }
   const kindSelect = document.getElementById("map-kind");
+  const legend = document.getElementById("aqi-legend");
   let fitted = false;
   let timer = null;
 
@@ -86,6 +87,9 @@
     for (const [id, m] of markers) {
       if (!seen.has(id)) { m.remove(); markers.delete(id); }
     }
+    // The AQI bands (HJ 633 colours), then the grey of a station with no AQI yet.
+    const bands = data.legend.map((b) => ({ colour: b.color, name: b.range + " " + b.category }));
+    EnvGrid.mapLegend(legend, bands.concat([{ colour: NO_AQI, name: el.dataset.noAqi }]));
     document.getElementById("station-count").textContent = data.stations.length;
     document.getElementById("map-refreshed").textContent = data.refreshed_at.slice(11, 19);
     const top = document.getElementById("map-top");

@@ -1,4 +1,4 @@
-"""The demo district's routing table (派遣规则): which unit leads which category of case.
+"""The cases part of the demo district: its routing table (派遣规则), which unit leads which category of case.
 
 Departments lead their families district-wide; every street/town government is the fallback for any
 category in its own area, so the table covers every category in every grid. Straw burning is a
@@ -35,9 +35,10 @@ DEMO_ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
 LOCAL_CATEGORIES = ("agricultural.straw",)
 
 
-def create_demo_routing(units: dict[str, Unit]) -> int:
+def create_demo_routing() -> int:
     """Write the routing table (and the default categories, if a test flush removed them); return the rule count."""
     seed_categories(CaseCategory, CaseSLA)
+    units = {unit.name: unit for unit in Unit.objects.all()}
     categories = {c.code: c for c in CaseCategory.objects.all()}
     rules, co_links = [], []
     for code, (lead, co_units) in DEMO_ROUTES.items():
@@ -61,3 +62,8 @@ def create_demo_routing(units: dict[str, Unit]) -> int:
         ]
     )
     return len(created)
+
+
+def reset() -> None:
+    """Remove the routing table before an earlier demo load's units and regions are deleted."""
+    RoutingRule.objects.all().delete()

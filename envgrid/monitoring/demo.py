@@ -1,4 +1,4 @@
-"""The demo district's monitoring stations: two provincial control stations and twenty grid micro-stations.
+"""The monitoring part of the demo district: two provincial control stations and twenty grid micro-stations.
 
 MNs and passwords are fixed so a device, the simulator or a tester can be pointed at them (README "HJ 212
 devices"): control stations ``5A4A000000000000000C0001``/``…0002`` with passwords ``100001``/``100002``;
