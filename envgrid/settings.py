@@ -229,6 +229,25 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set that several apps' fields share ("status", "kind" …), instead of hashed names.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "envgrid.cases.choices.CaseStatus",
+        "CaseChannelEnum": "envgrid.cases.choices.Channel",
+        "RejectReasonEnum": "envgrid.cases.choices.RejectReason",
+        "DirectiveStatusEnum": "envgrid.directives.choices.DirectiveStatus",
+        "RegionLevelEnum": "envgrid.grids.choices.RegionLevel",
+        "ObjectKindEnum": "envgrid.sources.choices.ObjectKind",
+        "ObjectStatusEnum": "envgrid.sources.choices.ObjectStatus",
+        "ResponsibilityRoleEnum": "envgrid.sources.choices.ResponsibilityRole",
+        "StationKindEnum": "envgrid.monitoring.choices.StationKind",
+        "InspectionKindEnum": "envgrid.patrols.choices.InspectionKind",
+        "MeasureKindEnum": "envgrid.patrols.choices.MeasureKind",
+        "EnforcementStatusEnum": "envgrid.patrols.choices.EnforcementStatus",
+        "PublicityChannelEnum": "envgrid.patrols.choices.PublicityChannel",
+        "WarningStatusEnum": "envgrid.emergency.choices.WarningStatus",
+        "WarningLevelEnum": "envgrid.emergency.choices.WarningLevel",
+        "CheckStatusEnum": "envgrid.emergency.choices.CheckStatus",
+    },
 }
 
 # Map base layer: a tile URL template (Tianditu / AMap style). Empty = no tiles (offline intranet).

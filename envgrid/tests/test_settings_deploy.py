@@ -60,7 +60,7 @@ def test_https_settings_are_on_without_debug_and_off_with_the_intranet_switch(tm
         "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0, "
         "getattr(s, 'SECURE_PROXY_SSL_HEADER', None)"
     )
-    code = f"import django; django.setup(); from django.conf import settings as s; print({expr})"
+    code = f"import django; django.setup(); from django.conf import settings as s; print(({expr}))"
     base = _clean_environ(SECRET_KEY="k" * 50, ENVGRID_DATA_DIR=str(tmp_path))
 
     def settings_with(**env):
@@ -69,7 +69,10 @@ def test_https_settings_are_on_without_debug_and_off_with_the_intranet_switch(tm
         return run.stdout.decode().strip()
 
     assert settings_with() == "(True, True, True, True, None)"
-    assert settings_with(ENVGRID_PROXY_SSL_HEADER="true") == "(True, True, True, True, ('HTTP_X_FORWARDED_PROTO', 'https'))"
+    assert (
+        settings_with(ENVGRID_PROXY_SSL_HEADER="true")
+        == "(True, True, True, True, ('HTTP_X_FORWARDED_PROTO', 'https'))"
+    )
     assert settings_with(ENVGRID_HTTPS="false") == "(False, False, False, False, None)"
     assert settings_with(DEBUG="true") == "(False, False, False, False, None)"
 
@@ -82,9 +85,19 @@ def test_without_a_secret_key_the_settings_refuse_to_start_and_say_what_to_set(t
 
 
 def test_reading_the_settings_writes_nothing(tmp_path):
+    # Given a data directory that does not exist yet (a fresh app server before its first start)
     data = tmp_path / "data-dir-not-created"
-    result = _manage(_clean_environ(SECRET_KEY="k" * 50, ENVGRID_DATA_DIR=str(data)), "check")
-    assert result.returncode == 0, result.stderr
+    env = _clean_environ(SECRET_KEY="k" * 50, ENVGRID_DATA_DIR=str(data))
+    # When the settings module is imported
+    run = subprocess.run(
+        [sys.executable, "-c", "import envgrid.settings as s; print(s.DATA_DIR)"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    # Then it names the directory but neither creates it nor writes a key into it
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.decode().strip() == str(data)
     assert not data.exists()
 
 
