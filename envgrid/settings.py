@@ -39,6 +39,7 @@ env = environ.Env(
     ENVGRID_PROXY_SSL_HEADER=(bool, False),
     ENVGRID_HSTS_SECONDS=(int, 31_536_000),
     ENVGRID_HSTS_PRELOAD=(bool, True),
+    ENVGRID_MAX_REQUEST_MB=(int, 40),
 )
 
 # Settings do no file-system work: `make run` (scripts/run.sh) creates the data directory and the key file.
@@ -95,6 +96,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything reads it.
+    "envgrid.core.http.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -108,6 +111,9 @@ MIDDLEWARE = [
     # Last, so it sees the outcome of every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
+
+# The largest request body accepted (declared Content-Length), e.g. a case report with nine phone photos.
+ENVGRID_MAX_REQUEST_BYTES = env("ENVGRID_MAX_REQUEST_MB") * 2**20
 
 ROOT_URLCONF = "envgrid.urls"
 WSGI_APPLICATION = "envgrid.wsgi.application"
@@ -215,6 +221,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "envgrid.core.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
@@ -226,6 +237,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "环境网格化治理平台 — REST API. Token auth: POST /api/v1/auth/token/.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs describe every endpoint: for signed-in users only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
