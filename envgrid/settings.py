@@ -4,10 +4,10 @@ Defaults are the embedded mode: SQLite (WAL) and Huey on SQLite under ``ENVGRID_
 no outside service. ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis.
 """
 
-import secrets
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,21 +36,29 @@ env = environ.Env(
     ENVGRID_MINUTE_RETENTION_DAYS=(int, 90),
     ENVGRID_ROLLUP_WORKERS=(int, 0),
     SOURCES_KEY_GRID_MIN_OBJECTS=(int, 3),
+    ENVGRID_PROXY_SSL_HEADER=(bool, False),
+    ENVGRID_HSTS_SECONDS=(int, 31_536_000),
+    ENVGRID_HSTS_PRELOAD=(bool, True),
+    ENVGRID_MAX_REQUEST_MB=(int, 40),
 )
 
+# Settings do no file-system work: `make run` (scripts/run.sh) creates the data directory and the key file.
 DATA_DIR = Path(env.str("ENVGRID_DATA_DIR", default=str(BASE_DIR / "data"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
-    """Use SECRET_KEY when given; otherwise keep a generated key in the data directory."""
+    """SECRET_KEY from the environment (required in production: every app server must share it); the embedded
+    mode falls back to the key file that `make run` writes once with mode 0600."""
     if key := env.str("SECRET_KEY", default=""):
         return key
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    path = Path(env.str("ENVGRID_SECRET_KEY_FILE", default=str(DATA_DIR / "secret_key")))
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is not set and there is no key file at {path}. In production set SECRET_KEY "
+            "(see docs/deploy.md); for the embedded mode run `make run` once, which writes the key file."
+        ) from None
 
 
 SECRET_KEY = _secret_key()
@@ -88,6 +96,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything reads it.
+    "envgrid.core.http.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -101,6 +111,9 @@ MIDDLEWARE = [
     # Last, so it sees the outcome of every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
+
+# The largest request body accepted (declared Content-Length), e.g. a case report with nine phone photos.
+ENVGRID_MAX_REQUEST_BYTES = env("ENVGRID_MAX_REQUEST_MB") * 2**20
 
 ROOT_URLCONF = "envgrid.urls"
 WSGI_APPLICATION = "envgrid.wsgi.application"
@@ -208,6 +221,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "envgrid.core.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
@@ -219,9 +237,30 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "环境网格化治理平台 — REST API. Token auth: POST /api/v1/auth/token/.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs describe every endpoint: for signed-in users only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set that several apps' fields share ("status", "kind" …), instead of hashed names.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "envgrid.cases.choices.CaseStatus",
+        "CaseChannelEnum": "envgrid.cases.choices.Channel",
+        "RejectReasonEnum": "envgrid.cases.choices.RejectReason",
+        "DirectiveStatusEnum": "envgrid.directives.choices.DirectiveStatus",
+        "RegionLevelEnum": "envgrid.grids.choices.RegionLevel",
+        "ObjectKindEnum": "envgrid.sources.choices.ObjectKind",
+        "ObjectStatusEnum": "envgrid.sources.choices.ObjectStatus",
+        "ResponsibilityRoleEnum": "envgrid.sources.choices.ResponsibilityRole",
+        "StationKindEnum": "envgrid.monitoring.choices.StationKind",
+        "InspectionKindEnum": "envgrid.patrols.choices.InspectionKind",
+        "MeasureKindEnum": "envgrid.patrols.choices.MeasureKind",
+        "EnforcementStatusEnum": "envgrid.patrols.choices.EnforcementStatus",
+        "PublicityChannelEnum": "envgrid.patrols.choices.PublicityChannel",
+        "WarningStatusEnum": "envgrid.emergency.choices.WarningStatus",
+        "WarningLevelEnum": "envgrid.emergency.choices.WarningLevel",
+        "CheckStatusEnum": "envgrid.emergency.choices.CheckStatus",
+    },
 }
 
 # Map base layer: a tile URL template (Tianditu / AMap style). Empty = no tiles (offline intranet).
@@ -256,7 +295,18 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    X_FRAME_OPTIONS = "DENY"
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# HTTPS: on by default whenever DEBUG is off — secure cookies, HSTS and a redirect from plain HTTP.
+# ENVGRID_HTTPS=false is the documented switch for a plain-HTTP intranet (and `make run` on loopback).
+# ENVGRID_PROXY_SSL_HEADER=true trusts X-Forwarded-Proto from the reverse proxy of docs/deploy.md, which must
+# set it on every request (never enable it where clients can reach the app server directly).
+ENVGRID_HTTPS = env.bool("ENVGRID_HTTPS", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = ENVGRID_HTTPS
+SECURE_SSL_REDIRECT = ENVGRID_HTTPS
+SECURE_HSTS_SECONDS = env("ENVGRID_HSTS_SECONDS") if ENVGRID_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = ENVGRID_HTTPS
+SECURE_HSTS_PRELOAD = ENVGRID_HTTPS and env("ENVGRID_HSTS_PRELOAD")
+if env("ENVGRID_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -6,8 +6,14 @@
 
 import os
 
-from envgrid.settings import *  # noqa: F403
-from envgrid.settings import DATA_DIR, _database
+# Before the real settings are read: a fixed key, and plain HTTP (the live server of the browser tests).
+os.environ.setdefault("SECRET_KEY", "test-only-" + "k" * 50)
+os.environ.setdefault("ENVGRID_HTTPS", "false")
+
+from envgrid.settings import *  # noqa: E402, F403
+from envgrid.settings import DATA_DIR, _database  # noqa: E402
+
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES = {

@@ -25,6 +25,7 @@ from envgrid.cases.models import Case, CaseAttachment
 from envgrid.cases.routing import possible_duplicates
 from envgrid.cases.transitions import is_dispatcher
 from envgrid.core.hooks import case_panels_for
+from envgrid.core.http import next_url
 
 PAGE_SIZE = 50
 PHONE_PAGE_SIZE = 20
@@ -143,7 +144,7 @@ def case_bulk(request):
         )
     for number, message in failed:
         messages.error(request, f"{number}: {message}")
-    return redirect(request.POST.get("next") or reverse("case-queue"))
+    return redirect(next_url(request, reverse("case-queue")))
 
 
 # --- the case page -------------------------------------------------------------------------------

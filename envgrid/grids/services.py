@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from shapely.geometry.base import BaseGeometry
 
+from envgrid.core import jsontext
 from envgrid.core.errors import DomainError
 from envgrid.core.models import User
 from envgrid.core.services import audit_record, on_commit, snapshot
@@ -265,7 +266,7 @@ def _load_features(data: bytes | str | dict) -> list:
             raise _file_error("invalid_encoding", reason) from None
     if isinstance(data, str):
         try:
-            data = json.loads(data)
+            data = jsontext.loads(data)
         except json.JSONDecodeError as exc:
             reason = _("The file is not valid JSON: %(msg)s at line %(line)d, column %(col)d (character %(pos)d).")
             params = {"msg": exc.msg, "line": exc.lineno, "col": exc.colno, "pos": exc.pos}

@@ -2,10 +2,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from envgrid.core.http import next_url
 from envgrid.notifications import selectors
 from envgrid.notifications.filtersets import NotificationFilterSet
 from envgrid.notifications.models import Notification
@@ -53,7 +55,4 @@ def notification_read_all(request):
 
 
 def _back_to_inbox(request) -> str:
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return back
-    return "notification-list"
+    return next_url(request, reverse("notification-list"))

@@ -4,6 +4,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from envgrid.core.models import Unit
 from envgrid.grids.choices import STREET_LEVELS
@@ -23,6 +25,15 @@ def _streets(request):
     return Region.objects.filter(level__in=STREET_LEVELS).order_by("sort_order", "code")
 
 
+def _unit_filter() -> django_filters.ModelChoiceFilter:
+    """The unit filter of every list here: a unit's id (the unit may take part as lead or co-unit)."""
+    return extend_schema_field(OpenApiTypes.INT)(
+        django_filters.ModelChoiceFilter(
+            label=_("Unit"), queryset=_units, method="filter_unit", empty_label=_("All units")
+        )
+    )
+
+
 def _by_unit(queryset, name, value):
     if not value:
         return queryset
@@ -32,8 +43,7 @@ def _by_unit(queryset, name, value):
 class InspectionFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=InspectionKind.choices, empty_label=_("All kinds"))
-    unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=_units, method="filter_unit",
-                                            empty_label=_("All units"))  # fmt: skip
+    unit = _unit_filter()
     street = django_filters.ModelChoiceFilter(label=_("Street / town"), queryset=_streets, empty_label=_("All streets"))
     supervised_object = django_filters.NumberFilter(label=_("Object id"))
     plan = django_filters.NumberFilter(label=_("Plan id"))
@@ -63,8 +73,7 @@ class InspectionFilterSet(django_filters.FilterSet):
 class PlanFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=InspectionKind.choices, empty_label=_("All kinds"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=PlanStatus.choices, empty_label=_("Any status"))
-    unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=_units, method="filter_unit",
-                                            empty_label=_("All units"))  # fmt: skip
+    unit = _unit_filter()
     running_on = django_filters.DateFilter(label=_("Running on"), method="filter_running", widget=DATE_INPUT)
 
     class Meta:
@@ -84,8 +93,7 @@ class EnforcementFilterSet(django_filters.FilterSet):
                                          empty_label=_("Any status"))  # fmt: skip
     family = django_filters.ModelChoiceFilter(label=_("Source family"), queryset=SourceFamily.objects.all(),
                                               empty_label=_("All families"))  # fmt: skip
-    unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=_units, method="filter_unit",
-                                            empty_label=_("All units"))  # fmt: skip
+    unit = _unit_filter()
     measure = django_filters.ChoiceFilter(label=_("Measure"), choices=MeasureKind.choices, method="filter_measure",
                                           empty_label=_("Any measure"))  # fmt: skip
     publicized = django_filters.BooleanFilter(label=_("Publicized"), method="filter_publicized")

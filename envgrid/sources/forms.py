@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from envgrid.core import jsontext
 from envgrid.core.choices import Role
 from envgrid.core.models import User
 from envgrid.sources import services
@@ -155,7 +156,7 @@ class ObjectForm(StyledForm):
         if not raw:
             return None
         try:
-            return json.loads(raw)
+            return jsontext.loads(raw)
         except json.JSONDecodeError:
             raise ValidationError(_("Not valid GeoJSON.")) from None
 

@@ -47,7 +47,6 @@ def test_embedded_default_is_sqlite_in_wal_mode_under_the_data_dir(tmp_path):
     assert "SqliteHuey" in out
     assert str(tmp_path / "media") in out
     assert "Asia/Shanghai" in out and "zh-hans" in out
-    assert (tmp_path / "secret_key").exists()
 
 
 def test_database_and_redis_urls_switch_to_postgresql_and_redis(tmp_path):

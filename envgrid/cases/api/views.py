@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from envgrid.cases import services
@@ -12,6 +12,7 @@ from envgrid.cases.api import serializers as s
 from envgrid.cases.choices import ExtensionStatus
 from envgrid.cases.errors import CasePermissionDenied
 from envgrid.cases.models import Case, CaseCategory, CaseEvent, ExtensionRequest
+from envgrid.core.api.parsers import SafeJSONParser
 
 
 class CaseCategoryListView(generics.ListAPIView):
@@ -25,7 +26,7 @@ class CaseCategoryListView(generics.ListAPIView):
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Cases in the user's scope; transitions are actions that call the same services as the web."""
 
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
     filterset_fields = ["status", "channel", "severity", "lead_unit", "grid", "is_overdue"]
 
     def get_queryset(self):

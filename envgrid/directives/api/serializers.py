@@ -1,10 +1,9 @@
-import json
-
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from envgrid.core import jsontext
 from envgrid.directives.choices import Recurrence, UnitGroup
 from envgrid.directives.models import Directive, DirectiveAttachment, DirectiveEvent
 
@@ -107,7 +106,7 @@ class FiguresField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, str):
             try:
-                data = json.loads(data) if data.strip() else {}
+                data = jsontext.loads(data) if data.strip() else {}
             except ValueError:
                 self.fail("invalid")
         if not isinstance(data, dict):

@@ -2,9 +2,10 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from envgrid.core.api.parsers import SafeJSONParser
 from envgrid.directives import selectors, services
 from envgrid.directives.api import serializers as s
 from envgrid.directives.models import Directive
@@ -14,7 +15,7 @@ class DirectiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """Directives (调度指令) in the user's scope; sign, feedback, urge and close are actions calling the
     same services as the web pages, with the same rules and error codes (409 on a conflict)."""
 
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
     filterset_fields = ["status", "recurrence", "parent"]
 
     def get_queryset(self):

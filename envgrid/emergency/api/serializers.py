@@ -2,6 +2,7 @@
 input serializers of the commands (activate, change, lift, record, import)."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from envgrid.core.models import Unit, User
@@ -100,6 +101,7 @@ class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+@extend_schema_serializer(component_name="ReductionMeasure")
 class MeasureSerializer(serializers.ModelSerializer):
     object_code = serializers.CharField(source="supervised_object.code", read_only=True)
     object_name = serializers.CharField(source="supervised_object.name", read_only=True)
@@ -112,6 +114,7 @@ class MeasureSerializer(serializers.ModelSerializer):
         validators = []  # posting a line again replaces it (the service upserts by enterprise and level)
 
 
+@extend_schema_serializer(component_name="SpotCheckPhoto")
 class PhotoSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 

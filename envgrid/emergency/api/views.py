@@ -7,9 +7,10 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from envgrid.core.api.parsers import SafeJSONParser
 from envgrid.emergency import selectors
 from envgrid.emergency.api import serializers as s
 from envgrid.emergency.errors import EmergencyPermissionDenied
@@ -25,7 +26,7 @@ from envgrid.emergency.services import duty as duty_services
 from envgrid.emergency.services import measures as measure_services
 from envgrid.emergency.services import warnings as warning_services
 
-PARSERS = [JSONParser, MultiPartParser, FormParser]
+PARSERS = [SafeJSONParser, MultiPartParser, FormParser]
 
 
 class DutyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,

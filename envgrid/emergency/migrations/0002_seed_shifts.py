@@ -9,7 +9,12 @@ def seed(apps, schema_editor):
     seed_shifts(apps.get_model("emergency", "DutyShift"))
 
 
+def unseed(apps, schema_editor):
+    """Remove the shifts (refused while duty assignments still use them)."""
+    apps.get_model("emergency", "DutyShift").objects.all().delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [("emergency", "0001_initial")]
 
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(seed, unseed)]

@@ -12,10 +12,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from envgrid.core.api.parsers import SafeJSONParser
 from envgrid.monitoring import ingest, selectors
 from envgrid.monitoring.api import serializers as s
 from envgrid.monitoring.api.permissions import CanImportReadings
@@ -106,7 +106,7 @@ class ReadingIngestView(APIView):
     administrators, dispatchers and data-feed accounts holding the ``monitoring.add_reading`` permission."""
 
     permission_classes = [CanImportReadings]
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(
         request=s.ReadingIngestRowSerializer(many=True),

@@ -48,7 +48,9 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "hourly rollups",
             },
         ),
-        migrations.RunPython(copy_hours, migrations.RunPython.noop),
+        # Irreversible, and said so: the old table's stored hourly AQI columns are gone (computed on read now), so
+        # going back would need a rollup rebuild, not a copy. Reversing stops here with IrreversibleError.
+        migrations.RunPython(copy_hours, reverse_code=None),
         migrations.DeleteModel(name="HourlyRollup"),
         migrations.RenameModel(old_name="HourlyRollupNew", new_name="HourlyRollup"),
     ]

@@ -3,14 +3,13 @@ commands (record an inspection, file an enforcement case, move it on, add a meas
 
 from __future__ import annotations
 
-import json
-
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from envgrid.cases.choices import Severity
+from envgrid.core import jsontext
 from envgrid.patrols.choices import Answer, EnforcementStatus, Frequency, InspectionKind, MeasureKind, PublicityChannel
 from envgrid.patrols.models import (
     EnforcementCase,
@@ -101,7 +100,7 @@ class JSONListField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, str):
             try:
-                data = json.loads(data or "[]")
+                data = jsontext.loads(data or "[]")
             except ValueError as exc:
                 raise serializers.ValidationError(_("Not valid JSON.")) from exc
         if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):

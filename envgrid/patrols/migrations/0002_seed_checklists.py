@@ -10,7 +10,13 @@ def forwards(apps, schema_editor):
     )  # fmt: skip
 
 
+def backwards(apps, schema_editor):
+    """Remove the checklists and their items (refused while inspections still use them)."""
+    apps.get_model("patrols", "ChecklistItem").objects.all().delete()
+    apps.get_model("patrols", "Checklist").objects.all().delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [("patrols", "0001_initial"), ("cases", "0002_seed_categories")]
 
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(forwards, backwards)]

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from envgrid.core.models import Unit, User
@@ -19,6 +20,7 @@ class SourceFamilySerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "sort_order", "active"]
 
 
+@extend_schema_serializer(component_name="ResponsiblePerson")
 class PersonSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="__str__", read_only=True)
 

@@ -13,6 +13,8 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from envgrid.core import jsontext
+
 
 class CellError(Exception):
     """A cell's value is wrong; ``reason`` says why, for the person who fixes the file."""
@@ -162,7 +164,7 @@ def line(value: Any) -> dict:
     raw = str(value).strip()
     if raw.startswith("{"):
         try:
-            return json.loads(raw)
+            return jsontext.loads(raw)
         except json.JSONDecodeError:
             raise CellError(_("The road line is not valid GeoJSON.")) from None
     points = []
