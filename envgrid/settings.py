@@ -35,6 +35,7 @@ env = environ.Env(
     HJ212_BATCH_SIZE=(int, 500),
     ENVGRID_MINUTE_RETENTION_DAYS=(int, 90),
     ENVGRID_ROLLUP_WORKERS=(int, 0),
+    ENVGRID_IMAGE_MAX_PIXELS=(int, 40_000_000),
     SOURCES_KEY_GRID_MIN_OBJECTS=(int, 3),
     ENVGRID_PROXY_SSL_HEADER=(bool, False),
     ENVGRID_HSTS_SECONDS=(int, 31_536_000),
@@ -282,6 +283,9 @@ HJ212_BATCH_SIZE = env("HJ212_BATCH_SIZE")
 ENVGRID_MINUTE_RETENTION_DAYS = env("ENVGRID_MINUTE_RETENTION_DAYS")
 # Months rebuilt at once by `manage.py rollup` on PostgreSQL (0: the CPUs, up to 4).
 ENVGRID_ROLLUP_WORKERS = env("ENVGRID_ROLLUP_WORKERS")
+
+# Evidence photos: the most pixels (width × height, read from the header before decoding) a photo may have.
+ENVGRID_IMAGE_MAX_PIXELS = env("ENVGRID_IMAGE_MAX_PIXELS")
 
 # Sources: a grid holding at least this many active supervised objects is a key grid for the coverage report.
 SOURCES_KEY_GRID_MIN_OBJECTS = env("SOURCES_KEY_GRID_MIN_OBJECTS")

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from envgrid.cases import routing, selectors, services
-from envgrid.cases.attachments import DOCUMENT_EXTENSIONS, MAX_FILES
 from envgrid.cases.choices import CaseAction, Channel, ExtensionStatus, RejectReason, Severity
 from envgrid.cases.models import Case, CaseCategory, ExtensionRequest
+from envgrid.core.evidence import DOCUMENT_EXTENSIONS, MAX_FILES
 from envgrid.core.models import Unit
 from envgrid.grids.coords import bd09_to_wgs84, gcj02_to_wgs84
 

@@ -24,6 +24,7 @@ from envgrid.cases.forms import ACTION_FORMS, CaseReportForm, PhoneReportForm, V
 from envgrid.cases.models import Case, CaseAttachment
 from envgrid.cases.routing import possible_duplicates
 from envgrid.cases.transitions import is_dispatcher
+from envgrid.core.errors import EvidenceError
 from envgrid.core.hooks import case_panels_for
 from envgrid.core.http import next_url
 
@@ -234,7 +235,7 @@ def case_action(request, pk: int, action: str):
         form.perform()
     except CaseConflict as exc:
         return _conflict_response(request, case, exc)
-    except CaseError as exc:
+    except (CaseError, EvidenceError) as exc:
         form.add_error(None, exc.message)
         return _action_form_response(request, case, form, status=exc.http_status)
     except ValidationError as exc:
@@ -279,7 +280,7 @@ def _report(request, form) -> Case | None:
         return None
     try:
         return form.perform()
-    except CaseError as exc:
+    except (CaseError, EvidenceError) as exc:
         form.add_error(None, exc.message)
     except ValidationError as exc:
         form.add_error(None, _error_messages(exc))
@@ -370,7 +371,7 @@ def phone_verify_case(request, pk: int):
             form.perform()
         except CaseConflict as exc:
             status, error, conflict = 409, exc.message, True
-        except CaseError as exc:
+        except (CaseError, EvidenceError) as exc:
             status, error = exc.http_status, exc.message
         except ValidationError as exc:
             error = " ".join(_error_messages(exc))

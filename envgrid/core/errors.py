@@ -1,5 +1,7 @@
 """Domain errors with stable codes: the API, htmx fragments and tests match on ``code``."""
 
+from enum import StrEnum
+
 from django.core.exceptions import ValidationError
 
 
@@ -15,6 +17,20 @@ class DomainError(Exception):
 
 class PermissionDenied(DomainError):
     def __init__(self, message: str, *, code: str = "permission_denied"):
+        super().__init__(code, message)
+
+
+class EvidenceErrorCode(StrEnum):
+    REFUSED = "attachment_refused"
+
+
+class EvidenceError(DomainError):
+    """An evidence file was refused (type, size, count, or a photo of too many pixels): HTTP 400.
+    ``message`` names each bad file."""
+
+    http_status = 400
+
+    def __init__(self, message: str, *, code: str = EvidenceErrorCode.REFUSED):
         super().__init__(code, message)
 
 

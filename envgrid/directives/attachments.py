@@ -1,21 +1,17 @@
-"""Files on a directive or a unit's feedback: the same checks as case evidence (type, size, EXIF)."""
+"""Files on a directive or a unit's feedback: checked and stored by ``envgrid.core.evidence`` (type, size,
+pixels, EXIF), like every evidence file."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from envgrid.cases.attachments import check_files, store_checked
-from envgrid.cases.errors import CaseError
-from envgrid.directives.errors import DirectiveError, DirectiveErrorCode
+from envgrid.core.evidence import check_files, store_checked
 
 
 def files_check(files: Sequence) -> list[dict]:
     """Check every file before anything is stored: photos (JPEG, PNG, WebP, GIF), PDF, Word, Excel;
-    at most 9 files of 15 MB each. Raises ``DirectiveError`` (attachment_refused) naming each bad file."""
-    try:
-        return check_files(list(files))
-    except CaseError as exc:
-        raise DirectiveError(DirectiveErrorCode.ATTACHMENT_REFUSED, exc.message) from None
+    at most 9 files of 15 MB each. Raises ``EvidenceError`` (attachment_refused) naming each bad file."""
+    return check_files(files)
 
 
 def files_store(checked: Sequence[dict], *, directive, target=None, uploaded_by=None) -> list:

@@ -19,6 +19,7 @@ from envgrid.cases.tests.service_fixtures import (  # noqa: F401 — fixtures
     people,
     reported,
 )
+from envgrid.core.errors import EvidenceError, EvidenceErrorCode
 from envgrid.core.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -242,9 +243,9 @@ def test_refused_attachment_leaves_no_case_behind(people, industrial, member_gri
 
     bad = SimpleUploadedFile("virus.exe", b"MZ\x90\x00", content_type="application/octet-stream")
     before = Case.objects.count()
-    with pytest.raises(CaseError) as caught:
+    with pytest.raises(EvidenceError) as caught:
         services.case_report(reporter=people["grid_member"], title="x", category=industrial, files=[bad])
-    assert caught.value.code == CaseErrorCode.ATTACHMENT_REFUSED
+    assert caught.value.code == EvidenceErrorCode.REFUSED
     assert "virus.exe" in caught.value.message
     assert Case.objects.count() == before
 

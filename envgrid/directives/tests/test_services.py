@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from envgrid.core.choices import UnitKind
+from envgrid.core.errors import EvidenceError
 from envgrid.core.models import Unit
 from envgrid.directives import services
 from envgrid.directives.choices import DirectiveAction, DirectiveStatus, Recurrence, TargetStatus
@@ -104,7 +105,7 @@ def test_issue_without_units_or_with_an_unknown_one_is_refused(issue):
 
 
 def test_a_refused_file_stores_nothing(issue, bureau):
-    with pytest.raises(DirectiveError) as refused:
+    with pytest.raises(EvidenceError) as refused:
         issue([bureau], files=[executable()])
     assert refused.value.code == "attachment_refused"
     assert not Directive.objects.exists() and not DirectiveAttachment.objects.exists()

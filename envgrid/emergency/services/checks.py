@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from envgrid.core.evidence import check_files, store_checked
 from envgrid.core.models import User
 from envgrid.emergency.choices import CheckStatus, WarningStatus
 from envgrid.emergency.errors import (
@@ -23,16 +24,6 @@ from envgrid.emergency.models import SpotCheck, SpotCheckPhoto
 #: The case category a violation is filed under, then fallbacks (the category tree is district data).
 VIOLATION_CATEGORIES = ("industrial.warning", "industrial", "other")
 RESULTS = (CheckStatus.COMPLIED, CheckStatus.VIOLATED)
-
-
-def _check_files(files: Sequence) -> list[dict]:
-    from envgrid.cases.attachments import check_files
-    from envgrid.cases.errors import CaseError
-
-    try:
-        return check_files(list(files))
-    except CaseError as exc:
-        raise EmergencyError(EmergencyErrorCode.ATTACHMENT_REFUSED, exc.message) from None
 
 
 def _check_position(lon: float | None, lat: float | None) -> None:
@@ -109,7 +100,7 @@ def spot_check_record(
     if locked.warning.status != WarningStatus.ACTIVE:
         raise EmergencyConflict(EmergencyErrorCode.WARNING_NOT_ACTIVE, _("The warning is no longer active."))
     _check_position(lon, lat)
-    checked = _check_files(files)
+    checked = check_files(files)
     note = (note or "").strip()
     if result == CheckStatus.VIOLATED:
         if not note:
@@ -120,8 +111,6 @@ def spot_check_record(
     locked.status, locked.note, locked.lon, locked.lat = result, note, lon, lat
     locked.checked_at, locked.checked_by, locked.is_late = now, actor, now > locked.due_at
     locked.save(update_fields=["status", "note", "lon", "lat", "checked_at", "checked_by", "is_late"])
-    from envgrid.cases.attachments import store_checked
-
     store_checked(checked, new=lambda **f: SpotCheckPhoto(spot_check=locked, **f), uploaded_by=actor)
     if result == CheckStatus.VIOLATED:
         locked.case = _open_case(locked, actor, files)

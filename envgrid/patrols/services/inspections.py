@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from envgrid.cases import routing
-from envgrid.cases.attachments import check_files, store_checked
 from envgrid.cases.choices import Channel, Severity
 from envgrid.cases.models import Case, CaseCategory
 from envgrid.cases.services import case_accept, case_dispatch, case_report
+from envgrid.core.evidence import check_files, store_checked
 from envgrid.core.models import Unit, User
 from envgrid.core.services import audit_record, snapshot
 from envgrid.grids.lookup import grid_for_point
