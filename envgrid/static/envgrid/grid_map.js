@@ -23,7 +23,8 @@
       const layer = L.geoJSON(data, {
         style: baseStyle,
         onEachFeature: (feature, lyr) => {
-          lyr.bindTooltip(feature.properties.name + "<br><small>" + feature.properties.community + " · " + feature.properties.street + "</small>", { sticky: true });
+          const p = feature.properties, esc = EnvGrid.escapeHtml;
+          lyr.bindTooltip(esc(p.name) + "<br><small>" + esc(p.community) + " · " + esc(p.street) + "</small>", { sticky: true });
           lyr.on("click", () => {
             if (selected) selected.setStyle(baseStyle(selected.feature));
             selected = lyr;
@@ -38,5 +39,5 @@
       if (data.features.length) map.fitBounds(layer.getBounds(), { padding: [12, 12] });
       else map.setView([34.8, 113.6], 12);
     })
-    .catch((err) => { card.innerHTML = '<div class="alert alert-danger">' + (el.dataset.errorText || "Map data failed to load") + " (" + err.message + ")</div>"; });
+    .catch((err) => { card.innerHTML = '<div class="alert alert-danger">' + EnvGrid.escapeHtml((el.dataset.errorText || "Map data failed to load") + " (" + err.message + ")") + "</div>"; });
 })();

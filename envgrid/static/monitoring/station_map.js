@@ -33,11 +33,7 @@
   let fitted = false;
   let timer = null;
 
-  function esc(text) {
-    const d = document.createElement("div");
-    d.textContent = text == null ? "" : String(text);
-    return d.innerHTML;
-  }
+  const esc = EnvGrid.escapeHtml;
 
   function style(s) {
     const control = s.kind === "national" || s.kind === "provincial";

@@ -5,11 +5,7 @@
   function tiles(map, el) {
     if (el.dataset.tileUrl) L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution, maxZoom: 18 }).addTo(map);
   }
-  function escape(text) {
-    const div = document.createElement("div");
-    div.textContent = text;
-    return div.innerHTML;
-  }
+  const escape = EnvGrid.escapeHtml;
   const big = document.getElementById("source-map");
   if (big) {
     const map = L.map(big, { zoomSnap: 0.25, preferCanvas: true });
