@@ -34,9 +34,26 @@ class GridIndex:
         # Prepared polygons answer point-in-polygon from a cached edge index instead of walking every edge.
         shapely.prepare(self.geometries)
         self.tree = shapely.STRtree(self.geometries)
+        self._district: BaseGeometry | None = None  # built on first use by in_district
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    #: How far outside the outermost grids a point may lie and still be in the district (about 2 km): reports
+    #: from the river bank or the road just beyond the last grid are the district's business.
+    DISTRICT_MARGIN_DEGREES = 0.02
+
+    def in_district(self, lon: float, lat: float) -> bool:
+        """Whether the point lies within the district that the grids cover: inside the convex hull of all
+        grids widened by ``DISTRICT_MARGIN_DEGREES``. True when there are no grids (no boundary is known)."""
+        if not self.ids:
+            return True
+        if self._district is None:
+            self._district = shapely.convex_hull(shapely.union_all(self.geometries)).buffer(
+                self.DISTRICT_MARGIN_DEGREES
+            )
+            shapely.prepare(self._district)
+        return bool(self._district.intersects(shapely.points((lon, lat))))
 
     def find(self, lon: float, lat: float) -> Any | None:
         """The id of the grid containing the point (edges included), or None when it is in no grid."""
@@ -151,3 +168,8 @@ def grids_for_points(points: Sequence[tuple[float, float]]) -> list[Grid | None]
     grid_ids = current_index().find_many(lons, lats)
     grids = Grid.objects.in_bulk({grid_id for grid_id in grid_ids if grid_id is not None})
     return [grids.get(grid_id) if grid_id is not None else None for grid_id in grid_ids]
+
+
+def point_in_district(lon: float, lat: float) -> bool:
+    """Whether a WGS-84 point is in the district the grids cover (see ``GridIndex.in_district``)."""
+    return current_index().in_district(lon, lat)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from envgrid.cases.open311.selectors import MAX_REQUESTS, MAX_WINDOW
+from envgrid.grids.lookup import point_in_district
 
 #: The spec limits a description to 4,000 characters.
 MAX_DESCRIPTION = 4000
@@ -64,6 +65,12 @@ class ServiceRequestForm(forms.Form):
                 self.add_error(None, _("A location is required: lat and long, or address_string."))
         if lat is not None and lon is not None and lat == 0 and lon == 0:
             self.add_error("lat", _("0, 0 is not a place in the district: check lat and long."))
+        elif lat is not None and lon is not None and not point_in_district(lon, lat):
+            self.add_error(
+                "lat",
+                _("lat %(lat)s, long %(lon)s is outside the district this endpoint serves: check lat and long.")
+                % {"lat": lat, "lon": lon},
+            )
         if len(self.reporter_name(data)) > MAX_REPORTER_NAME:
             self.add_error(
                 "last_name",
