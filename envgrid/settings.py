@@ -41,6 +41,7 @@ env = environ.Env(
     ENVGRID_HSTS_SECONDS=(int, 31_536_000),
     ENVGRID_HSTS_PRELOAD=(bool, True),
     ENVGRID_MAX_REQUEST_MB=(int, 40),
+    ENVGRID_IDEMPOTENCY_DAYS=(int, 7),
 )
 
 # Settings do no file-system work: `make run` (scripts/run.sh) creates the data directory and the key file.
@@ -115,6 +116,9 @@ MIDDLEWARE = [
 
 # The largest request body accepted (declared Content-Length), e.g. a case report with nine phone photos.
 ENVGRID_MAX_REQUEST_BYTES = env("ENVGRID_MAX_REQUEST_MB") * 2**20
+
+# How long a create's idempotency key is remembered (a client's retries come within minutes).
+ENVGRID_IDEMPOTENCY_DAYS = env("ENVGRID_IDEMPOTENCY_DAYS")
 
 ROOT_URLCONF = "envgrid.urls"
 WSGI_APPLICATION = "envgrid.wsgi.application"

@@ -39,3 +39,12 @@ def validation_messages(exc: ValidationError) -> dict[str, list[str]] | list[str
     if hasattr(exc, "error_dict"):
         return {field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
     return [str(m) for m in exc.messages]
+
+
+class IdempotencyConflict(DomainError):
+    """An idempotency key came back with a different request than the one it first named: HTTP 422."""
+
+    http_status = 422
+
+    def __init__(self, message: str):
+        super().__init__("idempotency_key_reused", message)

@@ -137,3 +137,23 @@ class EvidenceFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class IdempotencyRecord(models.Model):
+    """A write that a client may retry: the first request with a key (an ``Idempotency-Key`` header, or an
+    Open311 partner's own request id) runs, and every retry with the same key gets its result instead of a
+    second case. Kept for ``ENVGRID_IDEMPOTENCY_DAYS`` days."""
+
+    scope = models.CharField(_("scope"), max_length=80)  # whose keys: a user's, a partner system's
+    key = models.CharField(_("key"), max_length=200)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    result = models.JSONField(_("result"), default=dict)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="core_idempotency_scope_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

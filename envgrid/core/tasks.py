@@ -3,6 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from envgrid.core.idempotency import idempotency_purge
 from envgrid.core.maintenance import database_analyze
 
 
@@ -10,3 +11,9 @@ from envgrid.core.maintenance import database_analyze
 def analyze_database():
     """Nightly: refresh SQLite's planner statistics (PostgreSQL's autovacuum does its own)."""
     return database_analyze()
+
+
+@db_periodic_task(crontab(hour="3", minute="41"))
+def purge_idempotency_keys():
+    """Nightly: forget idempotency keys past their retention."""
+    return idempotency_purge()

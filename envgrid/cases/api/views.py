@@ -13,6 +13,7 @@ from envgrid.cases.choices import ExtensionStatus
 from envgrid.cases.errors import CasePermissionDenied
 from envgrid.cases.models import Case, CaseCategory, CaseEvent, ExtensionRequest
 from envgrid.core.api.parsers import SafeJSONParser
+from envgrid.core.idempotency import idempotent, request_fingerprint
 
 
 class CaseCategoryListView(generics.ListAPIView):
@@ -49,8 +50,25 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         given = s.CaseReportSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
-        case = services.case_report(reporter=request.user, files=data.pop("photos"), **data)
-        return Response(self._detail(case), status=status.HTTP_201_CREATED)
+
+        def report() -> dict:
+            return {"id": services.case_report(reporter=request.user, files=data.pop("photos"), **data).pk}
+
+        key = request.headers.get("Idempotency-Key", "")
+        if key:
+            # A retry with the same key (a phone that lost the answer) gets the case its first attempt made.
+            sent = {
+                k: request.data.getlist(k) if hasattr(request.data, "getlist") else v for k, v in request.data.items()
+            }
+            filed, replayed = idempotent(
+                scope=f"api:{request.user.pk}", key=key, fingerprint=request_fingerprint(sent), run=report
+            )
+        else:
+            filed, replayed = report(), False
+        response = Response(self._detail(Case.objects.get(pk=filed["id"])), status=status.HTTP_201_CREATED)
+        if replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
 
     def _case(self, pk) -> Case:
         return get_object_or_404(Case.objects.visible_to(self.request.user), pk=pk)

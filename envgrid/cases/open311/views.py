@@ -29,6 +29,8 @@ from envgrid.cases.open311.selectors import (
     request_record,
 )
 from envgrid.cases.open311.services import open311_request_file
+from envgrid.core.errors import IdempotencyConflict
+from envgrid.core.idempotency import idempotent, request_fingerprint
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 #: When this implementation's discovery document and service model last changed (sortable).
@@ -111,12 +113,27 @@ def _request_create(request: HttpRequest, fmt: str) -> HttpResponse:
     service = open311_service(data["service_code"])
     if service is None:
         return render_errors(fmt, 404, [_("service_code %(code)s was not found.") % {"code": data["service_code"]}])
-    try:
+
+    def file() -> dict:
         case = open311_request_file(partner=partner, service=service, data=data, reporter_name=form.reporter_name(data))
+        return {"number": case.number}
+
+    # A retry of the same request (the partner's Idempotency-Key header, or its own request id) files nothing new.
+    key = request.headers.get("Idempotency-Key") or request.POST.get("partner_request_id", "")
+    try:
+        if key:
+            sent = {k: v for k, v in request.POST.lists() if k != "api_key"}
+            fingerprint = request_fingerprint(sent)
+            filed, _replayed = idempotent(scope=f"open311:{partner.pk}", key=key, fingerprint=fingerprint, run=file)
+        else:
+            filed = file()
     except ValidationError as exc:
         return render_errors(fmt, 400, _model_errors(exc))
+    except IdempotencyConflict as exc:
+        return render_errors(fmt, 400, [exc.message])
+    number = filed["number"]
     notice = _("Received as request %(number)s. The command center reviews it and sends it to the responsible unit.")
-    answer = [{"service_request_id": case.number, "service_notice": notice % {"number": case.number}}]
+    answer = [{"service_request_id": number, "service_notice": notice % {"number": number}}]
     return render(answer, fmt, root="service_requests")
 
 
