@@ -11,13 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from envgrid.core import spreadsheets as c
 from envgrid.core.services import audit_record
-from envgrid.grids.geometry import in_china
-from envgrid.grids.lookup import current_index
-from envgrid.grids.models import Grid
-from envgrid.sources.choices import ObjectKind, ObjectStatus, PerformanceGrade, RoadGrade, SiteStage
-from envgrid.sources.imports import columns as c
-from envgrid.sources.imports.base import (
+from envgrid.core.spreadsheets import (
     PROGRESS_EVERY,
     ImportResult,
     Progress,
@@ -27,6 +23,10 @@ from envgrid.sources.imports.base import (
     open_sheet,
     parse_row,
 )
+from envgrid.grids.geometry import in_china
+from envgrid.grids.lookup import current_index
+from envgrid.grids.models import Grid
+from envgrid.sources.choices import ObjectKind, ObjectStatus, PerformanceGrade, RoadGrade, SiteStage
 from envgrid.sources.models import (
     ConstructionSiteDetail,
     EnterpriseDetail,
@@ -217,7 +217,7 @@ class _Checker:
 
     def fail(self, number: int, key: str, reason: str, value: Any = "", code: str = "invalid") -> None:
         letter, header = column_letter(self.positions, key)
-        self.errors.append(RowError(number, letter, header, reason, str(value)[:100], code))
+        self.errors.append(RowError(number, letter, reason, code, header, str(value)[:100]))
 
     def check(self, number: int, row: dict) -> None:
         code = row.get("code")

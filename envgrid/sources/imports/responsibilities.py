@@ -14,13 +14,11 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from envgrid.core import spreadsheets as c
 from envgrid.core.models import Unit, User
 from envgrid.core.querysets import unit_subtree_ids
 from envgrid.core.services import audit_record
-from envgrid.grids.models import Grid, Region
-from envgrid.sources.choices import ResponsibilityRole
-from envgrid.sources.imports import columns as c
-from envgrid.sources.imports.base import (
+from envgrid.core.spreadsheets import (
     PROGRESS_EVERY,
     ImportResult,
     Progress,
@@ -30,6 +28,8 @@ from envgrid.sources.imports.base import (
     open_sheet,
     parse_row,
 )
+from envgrid.grids.models import Grid, Region
+from envgrid.sources.choices import ResponsibilityRole
 from envgrid.sources.imports.objects import _family_lookup
 from envgrid.sources.models import Responsibility, SupervisedObject
 
@@ -137,7 +137,7 @@ class _Row:
 
 def _fail(errors, positions, number: int, key: str, reason: str, value: Any = "", code: str = "invalid") -> None:
     letter, header = column_letter(positions, key)
-    errors.append(RowError(number, letter, header, reason, str(value)[:100], code))
+    errors.append(RowError(number, letter, reason, code, header, str(value)[:100]))
 
 
 def _target(row: dict, lookups: _Lookups, fail) -> tuple[tuple | None, str]:
