@@ -11,8 +11,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from envgrid.cases import services
-from envgrid.cases.exports import XLSX_CONTENT_TYPE, export_columns
+from envgrid.cases.exports import export_columns
 from envgrid.cases.models import CaseCategory
+from envgrid.core.spreadsheets import XLSX_CONTENT_TYPE
 
 pytestmark = pytest.mark.django_db
 
