@@ -3,13 +3,11 @@ the core writer so that 100,000 cases pass in constant memory."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from envgrid.cases.models import Case
-from envgrid.core.spreadsheets import add_sheet, new_workbook, workbook_bytes
+from envgrid.core.spreadsheets import add_sheet, chunked, new_workbook, workbook_bytes
 
 CHUNK = 2000
 
@@ -42,17 +40,6 @@ def case_row(case: Case) -> list:
 def cases_workbook(cases: QuerySet[Case], *, decorate) -> bytes:
     """The cases as an .xlsx file: a header row, then one row per case, in the queryset's order."""
     workbook = new_workbook()
-    rows = (case_row(case) for chunk in _chunks(cases.iterator(chunk_size=CHUNK), CHUNK) for case in decorate(chunk))
+    rows = (case_row(case) for chunk in chunked(cases.iterator(chunk_size=CHUNK), CHUNK) for case in decorate(chunk))
     add_sheet(workbook, _("Cases"), export_columns(), rows)
     return workbook_bytes(workbook)
-
-
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

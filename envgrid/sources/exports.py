@@ -4,29 +4,16 @@ and imported back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from envgrid.core.spreadsheets import add_sheet, append_row, new_workbook, workbook_bytes
+from envgrid.core.spreadsheets import add_sheet, append_row, chunked, new_workbook, workbook_bytes
 from envgrid.sources.imports import objects as object_import
 from envgrid.sources.models import Responsibility, SupervisedObject
 from envgrid.sources.selectors import with_owners
 
 CHUNK = 2000
-
-
-def _chunks(items: Iterable, size: int = CHUNK) -> Iterator[list]:
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _owner_text(responsibility: Responsibility | None) -> tuple[str, str, str]:
@@ -83,7 +70,7 @@ def objects_workbook(objects: QuerySet[SupervisedObject]) -> bytes:
     queryset = objects.select_related(
         "family", "grid", "street", "street__parent", "enterprise", "construction_site", "road"
     )
-    for chunk in _chunks(queryset.iterator(chunk_size=CHUNK)):
+    for chunk in chunked(queryset.iterator(chunk_size=CHUNK), CHUNK):
         for obj in with_owners(chunk):
             grid = obj.grid.code if obj.grid_id else ""
             street = obj.street.name if obj.street_id else ""
