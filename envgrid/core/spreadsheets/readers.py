@@ -61,7 +61,7 @@ def _xlsx_table(content: bytes, refusal) -> Table:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        message = _("The file is not an Excel workbook (.xlsx): %(error)s") % {"error": exc}
+        message = _("The Excel file cannot be read: %(error)s") % {"error": exc}
         raise refused(message, "bad_format", refusal=refusal) from None
     sheet = workbook.worksheets[0]
     total = max((sheet.max_row or 1) - 1, 0)

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from django.utils.translation import gettext as _
 
 from envgrid.core.errors import DomainError
+from envgrid.core.spreadsheets.writer import csv_safe
 
 #: How many changes a result previews, and how many errors a stored report keeps.
 MAX_PREVIEW = 500
@@ -117,10 +118,11 @@ class ImportResult:
 
 
 def errors_as_csv(errors: Sequence[RowError]) -> str:
-    """An error report as CSV text (row, column, code, message)."""
+    """An error report as CSV text (row, column, code, message); formula-like text neutralised."""
+
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["row", "column", "code", "message"])
     for error in errors:
-        writer.writerow([error.row, error.column, error.code, error.message])
+        writer.writerow([csv_safe(v) for v in (error.row, error.column, error.code, error.message)])
     return out.getvalue()

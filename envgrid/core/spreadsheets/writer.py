@@ -31,6 +31,11 @@ def is_formula_like(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
+def csv_safe(value: Any) -> Any:
+    """``value`` for a CSV cell: formula-like text gets a leading apostrophe (CSV has no cell types)."""
+    return f"'{value}" if is_formula_like(value) else value
+
+
 def text_cell(cell) -> None:
     """Make ``cell`` hold its value as text: string type (not a formula) and Excel's quote prefix, so that
     editing the cell does not turn it into one either."""

@@ -145,6 +145,7 @@ def test_all_or_nothing_refuses_the_file_and_keep_good_returns_the_bad_rows_as_t
     result = s.ImportResult(total_rows=3, created=2, errors=errors)
     assert (result.error_rows, result.summary()["created"]) == (1, 2)
     assert s.errors_as_csv(result.errors).splitlines()[1].startswith("3,B,invalid,")
+    assert "'=cmd" in s.errors_as_csv([s.RowError(2, "=cmd", "bad")])
 
 
 def test_read_records_keeps_every_matched_column_and_skips_blank_rows():
