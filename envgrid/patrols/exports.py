@@ -24,10 +24,21 @@ def _sheet(book, title: str, columns: Sequence[tuple[str, int]], rows: Iterable[
 def inspections_workbook(inspections) -> bytes:
     book = new_workbook()
     columns = [
-        (_("Number"), 18), (_("Kind"), 10), (_("Object"), 30), (_("Grid"), 22), (_("Units"), 30),
-        (_("Inspector"), 10), (_("Started at"), 17), (_("Ended at"), 17), (_("Checklist"), 24),
-        (_("Problems found"), 8), (_("Plan"), 24), (_("Longitude"), 11), (_("Latitude"), 11), (_("Summary"), 40),
-    ]  # fmt: skip
+        (_("Number"), 18),
+        (_("Kind"), 10),
+        (_("Object"), 30),
+        (_("Grid"), 22),
+        (_("Units"), 30),
+        (_("Inspector"), 10),
+        (_("Started at"), 17),
+        (_("Ended at"), 17),
+        (_("Checklist"), 24),
+        (_("Problems found"), 8),
+        (_("Plan"), 24),
+        (_("Longitude"), 11),
+        (_("Latitude"), 11),
+        (_("Summary"), 40),
+    ]
     rows = (
         [
             i.number,
@@ -44,7 +55,7 @@ def inspections_workbook(inspections) -> bytes:
             i.lon,
             i.lat,
             i.summary,
-        ]  # fmt: skip
+        ]
         for i in inspections.select_related("checklist").iterator(chunk_size=500)
     )
     _sheet(book, _("Inspections"), columns, rows)
@@ -54,22 +65,45 @@ def inspections_workbook(inspections) -> bytes:
 def enforcement_workbook(cases) -> bytes:
     book = new_workbook()
     columns = [
-        (_("Number"), 18), (_("Title"), 30), (_("Status"), 10), (_("Party"), 26), (_("Source family"), 18),
-        (_("Street / town"), 14), (_("Lead unit"), 18), (_("Units involved"), 30), (_("Violation"), 40),
-        (_("Legal basis"), 40), (_("Measures"), 30), (_("Fine (yuan)"), 12), (_("Publicized"), 24),
-        (_("Filed on"), 12), (_("Decided on"), 12), (_("Closed on"), 12),
-    ]  # fmt: skip
+        (_("Number"), 18),
+        (_("Title"), 30),
+        (_("Status"), 10),
+        (_("Party"), 26),
+        (_("Source family"), 18),
+        (_("Street / town"), 14),
+        (_("Lead unit"), 18),
+        (_("Units involved"), 30),
+        (_("Violation"), 40),
+        (_("Legal basis"), 40),
+        (_("Measures"), 30),
+        (_("Fine (yuan)"), 12),
+        (_("Publicized"), 24),
+        (_("Filed on"), 12),
+        (_("Decided on"), 12),
+        (_("Closed on"), 12),
+    ]
 
     def row(c) -> list:
         measures = list(c.measures.all())
         fines = sum((m.fine_amount or 0) for m in measures)
         return [
-            c.number, c.title, c.get_status_display(), c.party, str(c.family or ""), str(c.street or ""),
-            str(c.lead_unit), "、".join(u.name for u in c.units.all()), c.violation, c.legal_basis,
-            "、".join(str(m.get_kind_display()) for m in measures), float(fines) if fines else None,
+            c.number,
+            c.title,
+            c.get_status_display(),
+            c.party,
+            str(c.family or ""),
+            str(c.street or ""),
+            str(c.lead_unit),
+            "、".join(u.name for u in c.units.all()),
+            c.violation,
+            c.legal_basis,
+            "、".join(str(m.get_kind_display()) for m in measures),
+            float(fines) if fines else None,
             "、".join(f"{p.get_channel_display()} {p.published_on}" for p in c.publicity.all()),
-            c.filed_on, c.decided_on, c.closed_on,
-        ]  # fmt: skip
+            c.filed_on,
+            c.decided_on,
+            c.closed_on,
+        ]
 
     _sheet(book, _("Enforcement cases"), columns, (row(c) for c in cases))
     return workbook_bytes(book)
@@ -87,8 +121,11 @@ def stats_workbook(stats) -> bytes:
             yield [r.label, r.cases, r.open, r.closed, *r.measure_counts(), float(r.fine_total), r.publicized]
 
     period = f"{stats.first}–{stats.last}"
-    for title, items in [(_("By family"), stats.by_family), (_("By unit"), stats.by_unit),
-                         (_("By month"), stats.by_month)]:  # fmt: skip
+    for title, items in [
+        (_("By family"), stats.by_family),
+        (_("By unit"), stats.by_unit),
+        (_("By month"), stats.by_month),
+    ]:
         _sheet(book, f"{title} {period}", columns, rows(items))
     return workbook_bytes(book)
 
@@ -96,14 +133,26 @@ def stats_workbook(stats) -> bytes:
 def coverage_workbook(coverage) -> bytes:
     book = new_workbook()
     columns = [
-        (_("Unit / street"), 26), (_("Targets due"), 10), (_("Inspected at night"), 12), (_("Coverage %"), 10),
-        (_("Visits due"), 10), (_("Night visits"), 10), (_("Not inspected"), 60),
-    ]  # fmt: skip
+        (_("Unit / street"), 26),
+        (_("Targets due"), 10),
+        (_("Inspected at night"), 12),
+        (_("Coverage %"), 10),
+        (_("Visits due"), 10),
+        (_("Night visits"), 10),
+        (_("Not inspected"), 60),
+    ]
 
     def rows(items):
         for r in items:
-            yield [r.label, r.targets_due, r.targets_inspected, r.percent, r.visits_due, r.visits_done,
-                   "、".join(r.missed)]  # fmt: skip
+            yield [
+                r.label,
+                r.targets_due,
+                r.targets_inspected,
+                r.percent,
+                r.visits_due,
+                r.visits_done,
+                "、".join(r.missed),
+            ]
 
     _sheet(book, _("By unit"), columns, rows(coverage.by_unit))
     _sheet(book, _("By street"), columns, rows(coverage.by_street))
