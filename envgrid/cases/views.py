@@ -9,10 +9,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import FileResponse, Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,6 +26,7 @@ from envgrid.cases.transitions import is_dispatcher
 from envgrid.core.errors import EvidenceError
 from envgrid.core.hooks import case_panels_for
 from envgrid.core.http import next_url
+from envgrid.core.spreadsheets import xlsx_response
 
 PAGE_SIZE = 50
 PHONE_PAGE_SIZE = 20
@@ -92,10 +92,7 @@ def case_export(request):
     """Download every visible case the filter selects (all pages) as an Excel workbook."""
     filterset = _filterset(request)
     data = exports.cases_workbook(filterset.qs, decorate=selectors.decorate)
-    response = HttpResponse(data, content_type=exports.XLSX_CONTENT_TYPE)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
-    return response
+    return xlsx_response(data, "cases.xlsx", stamp=True)
 
 
 def _bulk_pairs(values: list[str]) -> list[tuple[int, int | None]]:

@@ -3,6 +3,7 @@
 from enum import StrEnum
 
 from envgrid.core.errors import DomainError
+from envgrid.core.spreadsheets import FileRefused, RowError, RowsRefused
 
 
 class EmergencyErrorCode(StrEnum):
@@ -39,9 +40,18 @@ class EmergencyPermissionDenied(EmergencyError):
         super().__init__(EmergencyErrorCode.PERMISSION_DENIED, message)
 
 
-class ImportInvalid(EmergencyError):
-    """An Excel import refused as a whole: ``details`` lists every bad row as {row, column, message}."""
+#: Larger Excel uploads are refused with ``ImportUnreadable``.
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
-    def __init__(self, message: str, errors: list[dict]):
-        super().__init__(EmergencyErrorCode.IMPORT_INVALID, message, details=errors)
-        self.errors = errors
+
+class ImportUnreadable(FileRefused, EmergencyError):
+    """An Excel file that cannot be read as a whole (format, size, a required column missing)."""
+
+
+class ImportInvalid(RowsRefused, EmergencyError):
+    """An Excel import refused as a whole: ``errors`` and ``details`` list every bad row as
+    {row, column, message, …}."""
+
+    def __init__(self, errors: list[RowError], *, total: int):
+        super().__init__(errors, total=total, code=EmergencyErrorCode.IMPORT_INVALID)
+        self.errors = self.details = [e.as_dict() for e in errors]

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,8 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from envgrid.core.errors import DomainError
+from envgrid.core.spreadsheets import xlsx_response
+from envgrid.core.spreadsheets.templates import template_workbook
 from envgrid.emergency import selectors
 from envgrid.emergency.choices import (
     CHECK_ROLES,
@@ -27,7 +29,6 @@ from envgrid.emergency.choices import (
     WarningStatus,
 )
 from envgrid.emergency.errors import ImportInvalid
-from envgrid.emergency.excel import template_workbook
 from envgrid.emergency.forms import CheckRecordForm, ImportForm, NoteForm, WarningChangeForm, WarningRecordForm
 from envgrid.emergency.models import (
     PollutionWarning,
@@ -41,7 +42,6 @@ from envgrid.emergency.services import measures as measure_services
 from envgrid.emergency.services import warnings as warning_services
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_manager(request) -> None:
@@ -51,12 +51,6 @@ def _require_manager(request) -> None:
 
 def _warning(request, pk: int) -> PollutionWarning:
     return get_object_or_404(PollutionWarning.objects.visible_to(request.user).select_related("region"), pk=pk)
-
-
-def xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _common(request, tab: str) -> dict:

@@ -14,12 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from envgrid.core.errors import DomainError
 from envgrid.core.models import Unit
+from envgrid.core.spreadsheets import xlsx_response
+from envgrid.core.spreadsheets.templates import template_workbook
 from envgrid.emergency import selectors
-from envgrid.emergency.excel import template_workbook
 from envgrid.emergency.forms import DutyAddForm
 from envgrid.emergency.models import DutyAssignment
 from envgrid.emergency.services import duty as duty_services
-from envgrid.emergency.views import _common, import_view, xlsx_response
+from envgrid.emergency.views import _common, import_view
 
 
 @login_required

@@ -6,8 +6,6 @@ Every signed-in user may read them (the district's published figures); the page 
 
 from __future__ import annotations
 
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -18,11 +16,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from envgrid.core.errors import DomainError
+from envgrid.core.spreadsheets import xlsx_response
 from envgrid.monitoring.periods import default_period
 from envgrid.monitoring.rollups import local_day
 from envgrid.monitoring.stats import RANK_BY, StatsResult, ranking_query
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _by_choices() -> list[tuple[str, str]]:
@@ -131,9 +128,5 @@ def rankings_export(request):
         for area in result.areas:
             sheet.append(_export_row(area))
         sheet.column_dimensions["B"].width = 24
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     label = tables[0].period.label.replace("..", "_")
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="rankings-{label}.xlsx"'
-    return response
+    return xlsx_response(workbook, f"rankings-{label}.xlsx")

@@ -18,9 +18,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from openpyxl import Workbook
 
 from envgrid.core.errors import DomainError
+from envgrid.core.spreadsheets import xlsx_response
 from envgrid.grids.coords import wgs84_to_bd09, wgs84_to_gcj02
 from envgrid.monitoring import ingest, selectors
 from envgrid.monitoring.choices import STATUS_COLORS, StationKind, StationStatus
@@ -300,7 +300,7 @@ def readings_upload(request):
                 form.add_error(None, exc.message)
             else:
                 status = 200
-                context.update(_error_report(result.rejected))
+                context.update(_error_report(result.errors))
                 context["result"] = result
     return render(request, "monitoring/upload.html", context, status=status)
 
@@ -330,7 +330,8 @@ def readings_upload_template(request, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     example_station = selectors.stations_visible_to(request.user).filter(is_active=True).order_by("mn").first()
-    example = ingest.template_example(example_station.mn if example_station else "5A4A000000000000000B0001")
+    mn = example_station.mn if example_station else "5A4A000000000000000B0001"
+    example = ingest.template_example(mn)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
@@ -339,17 +340,4 @@ def readings_upload_template(request, fmt: str):
         response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="readings-template.csv"'
         return response
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "readings"
-    sheet.append(ingest.template_headers())
-    sheet.append(example)
-    for column in sheet.columns:
-        sheet.column_dimensions[column[0].column_letter].width = max(12, len(str(column[0].value)) + 4)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="readings-template.xlsx"'
-    return response
+    return xlsx_response(ingest.template_xlsx(mn), "readings-template.xlsx")

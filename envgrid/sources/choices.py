@@ -4,6 +4,8 @@ construction stages, road grades and the roles of a 分包 responsibility."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from envgrid.core.spreadsheets.jobs import FINISHED_JOB_STATUSES, JobStatus
+
 
 class ObjectKind(models.TextChoices):
     """What a supervised object is; decides which typed details it carries."""
@@ -88,13 +90,6 @@ class ImportKind(models.TextChoices):
     RESPONSIBILITIES = "responsibilities", _("Responsibilities (分包)")
 
 
-class ImportStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting")
-    READING = "reading", _("Checking rows")
-    WRITING = "writing", _("Writing")
-    DONE = "done", _("Done")
-    REFUSED = "refused", _("Refused")
-    FAILED = "failed", _("Failed")
-
-
-FINISHED_IMPORT_STATUSES = (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED)
+#: The states of an import job are those of every progress job.
+ImportStatus = JobStatus
+FINISHED_IMPORT_STATUSES = FINISHED_JOB_STATUSES

@@ -1,61 +1,19 @@
-"""Excel exports of the sources lists (objects, responsibilities, coverage), written in write-only mode so
-that large lists stream through in constant memory. The objects export uses the import's columns, so an
-exported file can be edited and imported back."""
+"""Excel exports of the sources lists (objects, responsibilities, coverage), streamed through write-only
+sheets of the core writer. The objects export uses the import's columns, so an exported file can be edited
+and imported back."""
 
 from __future__ import annotations
-
-import io
-from collections.abc import Iterable, Iterator
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
+from envgrid.core.spreadsheets import add_sheet, append_row, chunked, new_workbook, workbook_bytes
 from envgrid.sources.imports import objects as object_import
 from envgrid.sources.models import Responsibility, SupervisedObject
 from envgrid.sources.selectors import with_owners
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 2000
-
-
-def _header(sheet, headers: list[str]) -> list[WriteOnlyCell]:
-    cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F7A4D")
-        cells.append(cell)
-    return cells
-
-
-def _sheet(workbook: Workbook, title: str, columns: list[tuple[str, int]]):
-    sheet = workbook.create_sheet(title[:31])
-    for index, (_name, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.append(_header(sheet, [name for name, _width in columns]))
-    return sheet
-
-
-def _save(workbook: Workbook) -> bytes:
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _chunks(items: Iterable, size: int = CHUNK) -> Iterator[list]:
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _owner_text(responsibility: Responsibility | None) -> tuple[str, str, str]:
@@ -99,7 +57,7 @@ def object_cells(obj: SupervisedObject) -> list:
 
 def objects_workbook(objects: QuerySet[SupervisedObject]) -> bytes:
     """Objects with their typed details and, after the importable columns, grid, street and owner today."""
-    workbook = Workbook(write_only=True)
+    workbook = new_workbook()
     columns = [(c.header(), c.width) for c in object_import.COLUMNS]
     extra = [
         (_("Grid"), 18),
@@ -108,16 +66,16 @@ def objects_workbook(objects: QuerySet[SupervisedObject]) -> bytes:
         (_("Responsible person"), 10),
         (_("Deputy"), 10),
     ]
-    sheet = _sheet(workbook, _("Supervised objects"), columns + extra)
+    sheet = add_sheet(workbook, _("Supervised objects"), columns + extra)
     queryset = objects.select_related(
         "family", "grid", "street", "street__parent", "enterprise", "construction_site", "road"
     )
-    for chunk in _chunks(queryset.iterator(chunk_size=CHUNK)):
+    for chunk in chunked(queryset.iterator(chunk_size=CHUNK), CHUNK):
         for obj in with_owners(chunk):
             grid = obj.grid.code if obj.grid_id else ""
             street = obj.street.name if obj.street_id else ""
-            sheet.append([*object_cells(obj), grid, street, *_owner_text(obj.owner)])
-    return _save(workbook)
+            append_row(sheet, [*object_cells(obj), grid, street, *_owner_text(obj.owner)])
+    return workbook_bytes(workbook)
 
 
 def responsibility_cells(r: Responsibility) -> list:
@@ -144,42 +102,40 @@ def responsibilities_workbook(responsibilities: QuerySet[Responsibility]) -> byt
     """Responsibilities in the import's column order (so the file imports back), then names for people."""
     from envgrid.sources.imports import responsibilities as responsibility_import
 
-    workbook = Workbook(write_only=True)
+    workbook = new_workbook()
     columns = [(c.header(), c.width) for c in responsibility_import.COLUMNS]
     columns += [(_("Target name"), 24), (_("Person's name"), 10), (_("Deputy's name"), 10)]
-    sheet = _sheet(workbook, _("Responsibilities"), columns)
     queryset = responsibilities.select_related(
         "supervised_object", "grid", "family", "region", "unit", "person", "deputy"
     )
-    for r in queryset.iterator(chunk_size=CHUNK):
-        row = responsibility_cells(r)
-        for index in (8, 9):
-            if row[index] is not None:
-                cell = WriteOnlyCell(sheet, value=row[index])
-                cell.number_format = "yyyy-mm-dd"
-                row[index] = cell
-        sheet.append(row)
-    return _save(workbook)
+    rows = (responsibility_cells(r) for r in queryset.iterator(chunk_size=CHUNK))
+    add_sheet(workbook, _("Responsibilities"), columns, rows)
+    return workbook_bytes(workbook)
 
 
 def coverage_workbook(objects: QuerySet[SupervisedObject], grids, matrix: dict) -> bytes:
     """The coverage report: the table by street and family, objects without an owner, key grids without one."""
-    workbook = Workbook(write_only=True)
+    workbook = new_workbook()
     families = matrix["families"]
-    summary = _sheet(
+    add_sheet(
         workbook,
         _("By street and family"),
         [(_("Street / town"), 14)] + [(f.name, 16) for f in families] + [(_("Total"), 10)],
-    )
-    for row in matrix["rows"]:
-        summary.append(
+        (
             [
                 row["street"].name,
                 *(f"{open_}/{total}" for _f, total, open_ in row["cells"]),
                 f"{row['open']}/{row['total']}",
             ]
-        )
-    sheet = _sheet(
+            for row in matrix["rows"]
+        ),
+    )
+    uncovered = (
+        objects.select_related("family", "street", "grid")
+        .order_by("street__sort_order", "code")
+        .iterator(chunk_size=CHUNK)
+    )
+    add_sheet(
         workbook,
         _("Objects without owner"),
         [
@@ -191,13 +147,7 @@ def coverage_workbook(objects: QuerySet[SupervisedObject], grids, matrix: dict) 
             (_("Grid"), 18),
             (_("Address"), 26),
         ],
-    )
-    for obj in (
-        objects.select_related("family", "street", "grid")
-        .order_by("street__sort_order", "code")
-        .iterator(chunk_size=CHUNK)
-    ):
-        sheet.append(
+        (
             [
                 obj.code,
                 obj.name,
@@ -207,12 +157,14 @@ def coverage_workbook(objects: QuerySet[SupervisedObject], grids, matrix: dict) 
                 obj.grid.code if obj.grid_id else "",
                 obj.address,
             ]
-        )
-    grid_sheet = _sheet(
-        workbook, _("Key grids without owner"), [(_("Grid"), 18), (_("Name"), 20), (_("Street / town"), 12)]
+            for obj in uncovered
+        ),
     )
-    for grid in grids:
-        grid_sheet.append([grid.code, grid.name, grid.street.name])
-    stamp = _sheet(workbook, _("About"), [(_("Generated at"), 20)])
-    stamp.append([timezone.localtime().strftime("%Y-%m-%d %H:%M")])
-    return _save(workbook)
+    add_sheet(
+        workbook,
+        _("Key grids without owner"),
+        [(_("Grid"), 18), (_("Name"), 20), (_("Street / town"), 12)],
+        ([grid.code, grid.name, grid.street.name] for grid in grids),
+    )
+    add_sheet(workbook, _("About"), [(_("Generated at"), 20)], [[timezone.localtime().strftime("%Y-%m-%d %H:%M")]])
+    return workbook_bytes(workbook)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from envgrid.core import jsontext
 from envgrid.core.choices import Role
 from envgrid.core.models import User
+from envgrid.core.spreadsheets import CellError, code_list
 from envgrid.sources import services
 from envgrid.sources.choices import (
     SIX_HUNDRED_PERCENT,
@@ -23,7 +24,6 @@ from envgrid.sources.choices import (
     RoadGrade,
     SiteStage,
 )
-from envgrid.sources.imports.columns import CellError, code_list
 from envgrid.sources.models import SourceFamily, SupervisedObject
 
 #: Roles of the people a 分包 can name.

@@ -12,13 +12,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from envgrid.core.spreadsheets import xlsx_response
+from envgrid.core.spreadsheets.templates import template_workbook
 from envgrid.grids.models import Grid, Region
 from envgrid.sources import exports, selectors
 from envgrid.sources.choices import STATUS_TONES, ImportKind
@@ -29,7 +31,6 @@ from envgrid.sources.hooks import object_panels_for
 from envgrid.sources.imports import objects as object_import
 from envgrid.sources.imports import responsibilities as responsibility_import
 from envgrid.sources.imports.jobs import import_job_apply, import_job_create
-from envgrid.sources.imports.templates import template_workbook
 from envgrid.sources.models import ImportJob, Responsibility, SourceFamily
 from envgrid.sources.permissions import can_edit_object, can_manage_sources
 
@@ -38,13 +39,6 @@ PAGE_SIZE = 50
 
 def _partial(request) -> bool:
     return bool(request.htmx and not request.htmx.boosted)
-
-
-def _xlsx(data: bytes, stem: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=exports.XLSX_CONTENT_TYPE)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.xlsx"'
-    return response
 
 
 def _day(value: str | None) -> dt.date | None:
@@ -86,7 +80,7 @@ def source_list(request):
 @require_GET
 def source_export(request):
     """Every visible object the filter selects, as an Excel workbook."""
-    return _xlsx(exports.objects_workbook(_object_filterset(request).qs), "objects")
+    return xlsx_response(exports.objects_workbook(_object_filterset(request).qs), "objects.xlsx", stamp=True)
 
 
 @login_required
@@ -213,7 +207,9 @@ def responsibility_list(request):
 @login_required
 @require_GET
 def responsibility_export(request):
-    return _xlsx(exports.responsibilities_workbook(_responsibility_filterset(request).qs), "responsibilities")
+    return xlsx_response(
+        exports.responsibilities_workbook(_responsibility_filterset(request).qs), "responsibilities.xlsx", stamp=True
+    )
 
 
 def _responsibility(request, pk: int) -> Responsibility:
@@ -315,13 +311,14 @@ def coverage(request):
 @require_GET
 def coverage_export(request):
     user, today = request.user, timezone.localdate()
-    return _xlsx(
+    return xlsx_response(
         exports.coverage_workbook(
             selectors.uncovered_objects(user, today),
             selectors.uncovered_key_grids(user, today),
             selectors.coverage_matrix(user, today),
         ),
-        "coverage",
+        "coverage.xlsx",
+        stamp=True,
     )
 
 
@@ -416,7 +413,7 @@ def import_template(request, kind: str):
         data = template_workbook(responsibility_import.COLUMNS, title=_("Responsibilities"))
     else:
         raise Http404
-    return _xlsx(data, f"template-{kind}")
+    return xlsx_response(data, f"template-{kind}.xlsx", stamp=True)
 
 
 @login_required

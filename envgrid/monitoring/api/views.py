@@ -126,4 +126,5 @@ class ReadingIngestView(APIView):
             raise ValidationError({"interval": [f"Use one of {', '.join(ingest.INTERVALS)}."]})
         batch = ingest.readings_from_json(items, default_interval=interval)
         result = ingest.readings_import(batch=batch, actor=request.user, keep_good=keep_good)
-        return Response(result.as_dict(), status=status.HTTP_201_CREATED if result.stored else status.HTTP_200_OK)
+        answer = s.ImportResultSerializer(result).data
+        return Response(answer, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)

@@ -48,7 +48,7 @@ def test_a_good_file_is_stored_in_local_time_with_the_default_hourly_command(peo
 
     result = ingest.readings_import(batch=batch, actor=people["admin"])
 
-    assert (result.total, result.stored, result.duplicates, result.rejected) == (2, 2, 0, [])
+    assert (result.total_rows, result.created, result.duplicates, result.errors) == (2, 2, 0, [])
     first, second = Reading.objects.filter(station__mn=mn).order_by("data_time")
     assert first.data_time == datetime(2026, 5, 1, 8, tzinfo=CHINA)
     assert (first.cn, first.pm25, first.pm10, first.co) == (2061, 35.0, 62.0, 0.8)
@@ -92,7 +92,7 @@ def test_keeping_the_good_rows_stores_them_and_reports_the_others(people, mn):
 
     result = ingest.readings_import(batch=batch, actor=people["dispatcher"], keep_good=True)
 
-    assert (result.stored, [(e.row, e.column, e.code) for e in result.rejected]) == (
+    assert (result.created, [(e.row, e.column, e.code) for e in result.errors]) == (
         1,
         [(3, "CO (mg/m3)", "bad_value")],
     )
@@ -194,7 +194,7 @@ def test_rows_already_stored_are_kept_and_counted_as_duplicates(people, mn):
 
     result = ingest.readings_import(batch=again, actor=people["admin"])
 
-    assert (result.stored, result.duplicates) == (1, 1)
+    assert (result.created, result.duplicates) == (1, 1)
     assert Reading.objects.get(data_time=datetime(2026, 5, 1, 8, tzinfo=CHINA)).pm25 == 35.0
 
 
@@ -372,11 +372,11 @@ def test_cells_that_are_not_finite_plain_numbers_are_refused(raw):
     for unit in ("ug/m3", "mg/m3"):  # the plain path and the converting path
         conversion = ingest.conversion_for(ingest.FACTORS["pm25"], unit)
         with pytest.raises(ValueError, match="not a number"):
-            ingest._checked_value(conversion, raw)
+            ingest.checked_value(conversion, raw)
 
 
 @pytest.mark.parametrize(
     ("raw", "unit", "expected"), [(1.1, "mg/m3", 1100.0), ("0.0351", "mg/m3", 35.1), (35, "ug/m3", 35.0)]
 )
 def test_conversions_are_exact_decimals(raw, unit, expected):
-    assert ingest._checked_value(ingest.conversion_for(ingest.FACTORS["pm25"], unit), raw) == expected
+    assert ingest.checked_value(ingest.conversion_for(ingest.FACTORS["pm25"], unit), raw) == expected

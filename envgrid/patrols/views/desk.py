@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from envgrid.core.errors import DomainError
+from envgrid.core.spreadsheets import xlsx_response
 from envgrid.patrols import exports, selectors, services
 from envgrid.patrols.choices import KIND_TONES
 from envgrid.patrols.filtersets import InspectionFilterSet, PlanFilterSet
@@ -34,12 +35,6 @@ def small_widgets(form) -> None:
         field.widget.attrs.setdefault("aria-label", str(field.label))
 
 
-def _xlsx(data: bytes, stem: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=exports.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{stem}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"'
-    return response
-
-
 @login_required
 @require_GET
 def inspection_list(request):
@@ -51,7 +46,7 @@ def inspection_list(request):
     rows = filterset.qs
     small_widgets(filterset.form)
     if request.GET.get("export") == "xlsx":
-        return _xlsx(exports.inspections_workbook(rows), "inspections")
+        return xlsx_response(exports.inspections_workbook(rows), "inspections.xlsx", stamp=True)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filterset": filterset, "page": page, "tones": KIND_TONES, "can_inspect": can_inspect(request.user),
                "settings": PatrolSettings.current()}  # fmt: skip
@@ -177,7 +172,7 @@ def night_coverage(request):
         first, last = parse_period({})
     coverage = selectors.night_coverage(request.user, first, last)
     if request.GET.get("export") == "xlsx":
-        return _xlsx(exports.coverage_workbook(coverage), "night-coverage")
+        return xlsx_response(exports.coverage_workbook(coverage), "night-coverage.xlsx", stamp=True)
     return render(request, "patrols/coverage.html", {"coverage": coverage})
 
 

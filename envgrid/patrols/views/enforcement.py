@@ -15,13 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from envgrid.cases.models import Case
 from envgrid.core.errors import DomainError
 from envgrid.core.models import AuditEvent
+from envgrid.core.spreadsheets import xlsx_response
 from envgrid.patrols import exports, selectors, services
 from envgrid.patrols.choices import ENFORCEMENT_TONES, ENFORCEMENT_TRANSITIONS, EnforcementStatus
 from envgrid.patrols.filtersets import EnforcementFilterSet
 from envgrid.patrols.forms import EnforcementForm, MeasureForm, PublicityForm, TransitionForm, parse_period
 from envgrid.patrols.models import EnforcementCase, EnforcementMeasure, Inspection
 from envgrid.patrols.permissions import can_file_enforcement, can_handle_enforcement
-from envgrid.patrols.views.desk import PAGE_SIZE, _xlsx, small_widgets
+from envgrid.patrols.views.desk import PAGE_SIZE, small_widgets
 
 
 @login_required
@@ -31,7 +32,7 @@ def enforcement_list(request):
                                      request=request)  # fmt: skip
     small_widgets(filterset.form)
     if request.GET.get("export") == "xlsx":
-        return _xlsx(exports.enforcement_workbook(filterset.qs), "enforcement")
+        return xlsx_response(exports.enforcement_workbook(filterset.qs), "enforcement.xlsx", stamp=True)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filterset": filterset, "page": page, "tones": ENFORCEMENT_TONES,
                "can_file": can_file_enforcement(request.user)}  # fmt: skip
@@ -190,5 +191,5 @@ def enforcement_stats(request):
         first, last = today.replace(month=1, day=1), today
     stats = selectors.enforcement_stats(request.user, first, last)
     if request.GET.get("export") == "xlsx":
-        return _xlsx(exports.stats_workbook(stats), "enforcement-stats")
+        return xlsx_response(exports.stats_workbook(stats), "enforcement-stats.xlsx", stamp=True)
     return render(request, "patrols/enforcement_stats.html", {"stats": stats, "measures": exports.measure_labels()})

@@ -11,22 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from envgrid.core import spreadsheets as c
 from envgrid.core.services import audit_record
 from envgrid.grids.geometry import in_china
 from envgrid.grids.lookup import current_index
 from envgrid.grids.models import Grid
 from envgrid.sources.choices import ObjectKind, ObjectStatus, PerformanceGrade, RoadGrade, SiteStage
-from envgrid.sources.imports import columns as c
-from envgrid.sources.imports.base import (
-    PROGRESS_EVERY,
-    ImportResult,
-    Progress,
-    RowError,
-    chunked,
-    column_letter,
-    open_sheet,
-    parse_row,
-)
 from envgrid.sources.models import (
     ConstructionSiteDetail,
     EnterpriseDetail,
@@ -209,15 +199,15 @@ def _line_length_m(coordinates: list[list[float]]) -> float:
 class _Checker:
     """Checks of one row that involve more than one cell, or other rows."""
 
-    def __init__(self, positions, errors: list[RowError]):
+    def __init__(self, positions, errors: list[c.RowError]):
         self.positions = positions
         self.errors = errors
         self.families = _family_lookup()
         self.codes: dict[str, int] = {}
 
     def fail(self, number: int, key: str, reason: str, value: Any = "", code: str = "invalid") -> None:
-        letter, header = column_letter(self.positions, key)
-        self.errors.append(RowError(number, letter, header, reason, str(value)[:100], code))
+        letter, header = c.column_letter(self.positions, key)
+        self.errors.append(c.RowError(number, letter, reason, code, header, str(value)[:100]))
 
     def check(self, number: int, row: dict) -> None:
         code = row.get("code")
@@ -339,7 +329,7 @@ def _typed(row: dict, present: set[str]) -> dict:
 
 def _existing(codes: list[str]) -> dict[str, SupervisedObject]:
     found = {}
-    for chunk in chunked(codes, 2000):
+    for chunk in c.chunked(codes, 2000):
         for obj in SupervisedObject.objects.filter(code__in=chunk).select_related(
             "enterprise", "construction_site", "road"
         ):
@@ -379,26 +369,26 @@ def _json_safe(value: Any) -> Any:
 
 
 def import_objects(
-    data: bytes, *, actor=None, dry_run: bool = True, keep_good_rows: bool = False, progress: Progress | None = None
-) -> ImportResult:
+    data: bytes, *, actor=None, dry_run: bool = True, keep_good_rows: bool = False, progress: c.Progress | None = None
+) -> c.ImportResult:
     """Check every row of an objects workbook and, unless ``dry_run``, write them all — or, with errors,
     nothing (all or nothing), or only the good rows when ``keep_good_rows``."""
-    result = ImportResult(kind="objects", dry_run=dry_run)
-    sheet = open_sheet(data, COLUMNS)
+    result = c.ImportResult(kind="objects", dry_run=dry_run)
+    sheet = c.open_sheet(data, COLUMNS)
     present = {column.key for _index, column in sheet.positions}
-    errors: list[RowError] = result.errors
+    errors: list[c.RowError] = result.errors
     checker = _Checker(sheet.positions, errors)
     rows: list[tuple[int, dict]] = []
     bad: set[int] = set()
     try:
         for count, (number, values) in enumerate(sheet.rows, start=1):
             before = len(errors)
-            row = parse_row(number, values, sheet.positions, errors)
+            row = c.parse_row(number, values, sheet.positions, errors)
             checker.check(number, row)
             if len(errors) > before:
                 bad.add(number)
             rows.append((number, row))
-            if progress is not None and count % PROGRESS_EVERY == 0:
+            if progress is not None and count % c.PROGRESS_EVERY == 0:
                 progress(count, sheet.total_rows)
     finally:
         sheet.close()
@@ -415,7 +405,7 @@ def import_objects(
     return result
 
 
-def _plan(rows, bad, existing, present, result: ImportResult) -> list[tuple]:
+def _plan(rows, bad, existing, present, result: c.ImportResult) -> list[tuple]:
     """(row number, code, object values, typed values, changed fields) of each good row that changes something."""
     plan = []
     for number, row in rows:
@@ -447,7 +437,7 @@ def _plan(rows, bad, existing, present, result: ImportResult) -> list[tuple]:
 
 
 @transaction.atomic
-def _write(plan, existing: dict[str, SupervisedObject], actor, result: ImportResult) -> None:
+def _write(plan, existing: dict[str, SupervisedObject], actor, result: c.ImportResult) -> None:
     new_objects, new_typed, updated, updated_typed = [], [], [], []
     update_fields: set[str] = set()
     for _number, code, values, typed, changed in plan:

@@ -14,22 +14,12 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from envgrid.core import spreadsheets as c
 from envgrid.core.models import Unit, User
 from envgrid.core.querysets import unit_subtree_ids
 from envgrid.core.services import audit_record
 from envgrid.grids.models import Grid, Region
 from envgrid.sources.choices import ResponsibilityRole
-from envgrid.sources.imports import columns as c
-from envgrid.sources.imports.base import (
-    PROGRESS_EVERY,
-    ImportResult,
-    Progress,
-    RowError,
-    chunked,
-    column_letter,
-    open_sheet,
-    parse_row,
-)
 from envgrid.sources.imports.objects import _family_lookup
 from envgrid.sources.models import Responsibility, SupervisedObject
 
@@ -101,7 +91,7 @@ class _Lookups:
             self.region_names[region.name].append(region)
         self.families = _family_lookup()
         self.objects: dict[str, int] = {}
-        for chunk in chunked(sorted(object_codes), 2000):
+        for chunk in c.chunked(sorted(object_codes), 2000):
             self.objects.update(SupervisedObject.objects.filter(code__in=chunk).values_list("code", "id"))
         self._subtrees: dict[int, set[int]] = {}
 
@@ -136,8 +126,8 @@ class _Row:
 
 
 def _fail(errors, positions, number: int, key: str, reason: str, value: Any = "", code: str = "invalid") -> None:
-    letter, header = column_letter(positions, key)
-    errors.append(RowError(number, letter, header, reason, str(value)[:100], code))
+    letter, header = c.column_letter(positions, key)
+    errors.append(c.RowError(number, letter, reason, code, header, str(value)[:100]))
 
 
 def _target(row: dict, lookups: _Lookups, fail) -> tuple[tuple | None, str]:
@@ -201,7 +191,7 @@ def _recorded(keys: set[Key]) -> dict[Key, list[Responsibility]]:
     grid_ids = sorted({k[1] for k in keys if k[1]})
     family_ids = sorted({k[2] for k in keys if k[2]})
     found: dict[Key, list[Responsibility]] = defaultdict(list)
-    querysets = [Responsibility.objects.filter(supervised_object_id__in=chunk) for chunk in chunked(object_ids, 2000)]
+    querysets = [Responsibility.objects.filter(supervised_object_id__in=chunk) for chunk in c.chunked(object_ids, 2000)]
     if grid_ids:
         querysets.append(Responsibility.objects.filter(grid_id__in=grid_ids))
     if family_ids:
@@ -213,22 +203,22 @@ def _recorded(keys: set[Key]) -> dict[Key, list[Responsibility]]:
 
 
 def import_responsibilities(
-    data: bytes, *, actor=None, dry_run: bool = True, keep_good_rows: bool = False, progress: Progress | None = None
-) -> ImportResult:
+    data: bytes, *, actor=None, dry_run: bool = True, keep_good_rows: bool = False, progress: c.Progress | None = None
+) -> c.ImportResult:
     """Check every row of a responsibilities workbook and, unless ``dry_run``, write them all — or, with
     errors, nothing (all or nothing), or only the good rows when ``keep_good_rows``."""
-    result = ImportResult(kind="responsibilities", dry_run=dry_run)
-    sheet = open_sheet(data, COLUMNS)
+    result = c.ImportResult(kind="responsibilities", dry_run=dry_run)
+    sheet = c.open_sheet(data, COLUMNS)
     errors = result.errors
     parsed: list[tuple[int, dict]] = []
     bad: set[int] = set()
     try:
         for count, (number, values) in enumerate(sheet.rows, start=1):
             before = len(errors)
-            parsed.append((number, parse_row(number, values, sheet.positions, errors)))
+            parsed.append((number, c.parse_row(number, values, sheet.positions, errors)))
             if len(errors) > before:
                 bad.add(number)
-            if progress is not None and count % PROGRESS_EVERY == 0:
+            if progress is not None and count % c.PROGRESS_EVERY == 0:
                 progress(count, sheet.total_rows)
     finally:
         sheet.close()
@@ -276,7 +266,7 @@ def _same_people(recorded: Responsibility, row: _Row) -> bool:
     )
 
 
-def _plan(rows: list[_Row], bad: set[int], recorded, positions, result: ImportResult) -> dict:
+def _plan(rows: list[_Row], bad: set[int], recorded, positions, result: c.ImportResult) -> dict:
     """Decide each good row: assign, transfer (ending a recorded period), or nothing; overlaps are errors."""
     accepted: dict[Key, list[_Row]] = defaultdict(list)
     ends: dict[int, tuple[Responsibility, dt.date]] = {}
@@ -357,7 +347,7 @@ def _decide(row: _Row, meeting: list[Responsibility]) -> str:
 
 
 @transaction.atomic
-def _write(plan: dict, actor, result: ImportResult) -> None:
+def _write(plan: dict, actor, result: c.ImportResult) -> None:
     ended = []
     for responsibility, last_day in plan["ends"]:
         responsibility.valid_to = last_day

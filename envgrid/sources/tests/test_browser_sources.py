@@ -9,6 +9,7 @@ Screenshots go to /tmp/envgrid-sources-*.png.
 import pytest
 from django.contrib.auth import get_user_model
 
+from envgrid.core.spreadsheets import XLSX_CONTENT_TYPE
 from envgrid.grids.models import Grid
 from envgrid.sources.models import Responsibility, SupervisedObject
 from envgrid.sources.tests.conftest import point_in
@@ -18,7 +19,7 @@ from envgrid.tests.test_browser import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = "/tmp/envgrid-sources-{}.png"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_CONTENT_TYPE
 OBJECT_HEADER = ["编码", "名称", "六源类别", "对象类型", "地址", "经度", "纬度", "统一社会信用代码", "绩效分级"]
 RESP_HEADER = ["对象编码", "责任单位", "责任人", "开始日期"]
 

@@ -9,15 +9,15 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from envgrid.core.models import AuditEvent
+from envgrid.core.spreadsheets import FileRefused
+from envgrid.core.spreadsheets.templates import template_workbook
 from envgrid.grids.models import Grid
 from envgrid.sources import services
 from envgrid.sources.choices import ImportStatus
 from envgrid.sources.exports import objects_workbook
 from envgrid.sources.imports import objects as object_import
 from envgrid.sources.imports import responsibilities as responsibility_import
-from envgrid.sources.imports.base import FileRefused
 from envgrid.sources.imports.jobs import import_job_apply, import_job_create
-from envgrid.sources.imports.templates import template_workbook
 from envgrid.sources.models import ConstructionSiteDetail, EnterpriseDetail, Responsibility, SupervisedObject
 from envgrid.sources.selectors import responsible_on
 from envgrid.sources.tests.conftest import point_in
@@ -103,7 +103,7 @@ def test_every_bad_row_is_reported_by_row_column_and_reason_and_nothing_is_writt
     assert (7, "E", "outside_grids") in found
     assert (8, "G", "invalid") in found  # a credit code on a construction site
     assert (8, "I", "invalid") in found  # 也许 is not yes or no
-    reasons = {e.row: e.reason for e in result.errors if e.column == "A"}
+    reasons = {e.row: e.message for e in result.errors if e.column == "A"}
     assert "row 2" in reasons[6]
     assert result.written is False
     assert not SupervisedObject.objects.exists()
@@ -139,7 +139,7 @@ def test_a_file_without_a_required_column_or_not_excel_is_refused(demo):
     assert {e.header for e in caught.value.errors} == {"六源类别", "对象类型"}
     with pytest.raises(FileRefused) as caught:
         run(b"code,name\n1,2\n")
-    assert caught.value.errors[0].code == "not_xlsx"
+    assert caught.value.errors[0].code == "bad_format"
 
 
 def test_the_template_and_the_export_import_back(good_rows, grids):

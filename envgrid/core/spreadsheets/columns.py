@@ -1,5 +1,5 @@
-"""Columns of the Excel imports: header names (Chinese and English both accepted), and the cell parsers
-that turn a cell into a value or say, in words, why they cannot."""
+"""Columns of an upload: header names (Chinese and English both accepted), and the cell parsers that turn a
+cell into a value or say, in words, why they cannot (``CellError``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from envgrid.core import jsontext
 
 
-class CellError(Exception):
+class CellError(ValueError):
     """A cell's value is wrong; ``reason`` says why, for the person who fixes the file."""
 
     def __init__(self, reason: str, code: str = "invalid"):
@@ -25,15 +25,26 @@ class CellError(Exception):
         self.code = code
 
 
+def cell_text(value: Any) -> str:
+    """A cell as trimmed text: "" for a blank cell, whole numbers without ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 @dataclass(frozen=True)
 class Column:
-    """One column of an import template: its key, headers, whether it is required, how a cell is read,
-    and which object kind it belongs to (empty: every kind)."""
+    """One column of an upload template: its key in code, its headers (``header_en`` empty: the Chinese one in
+    every language), the other headers accepted, whether it is required, how a cell is read (``parse``; None
+    keeps the cell as it is), and for the template its width, example and note. ``kind`` limits the column to
+    one kind of record (empty: every kind)."""
 
     key: str
     header_zh: str
-    header_en: str
-    parse: Callable[[Any], Any]
+    header_en: str = ""
+    parse: Callable[[Any], Any] | None = None
     required: bool = False
     kind: str = ""
     width: int = 14
@@ -42,10 +53,13 @@ class Column:
     aliases: tuple[str, ...] = field(default=())
 
     def header(self) -> str:
-        return self.header_zh if translation.get_language().startswith("zh") else self.header_en
+        if not self.header_en or (translation.get_language() or "").startswith("zh"):
+            return self.header_zh
+        return self.header_en
 
 
 def normalise_header(value: Any) -> str:
+    """A header as compared: no spaces, no asterisks or brackets, lower case (``限产比例(%)`` = ``限产比例%``)."""
     return re.sub(r"[\s*＊（）()]", "", str(value or "")).lower()
 
 
@@ -54,7 +68,8 @@ def header_map(columns: list[Column]) -> dict[str, Column]:
     found = {}
     for column in columns:
         for name in (column.header_zh, column.header_en, column.key, *column.aliases):
-            found[normalise_header(name)] = column
+            if name:
+                found[normalise_header(name)] = column
     return found
 
 
@@ -63,11 +78,9 @@ def header_map(columns: list[Column]) -> dict[str, Column]:
 
 def text(max_length: int) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
         if isinstance(value, dt.datetime | dt.date):
             value = value.isoformat()
-        result = str(value).strip()
+        result = cell_text(value)
         if len(result) > max_length:
             raise CellError(_("At most %(n)d characters (this has %(m)d).") % {"n": max_length, "m": len(result)})
         return result
@@ -115,16 +128,17 @@ def choice(choices_class, extra: dict[str, str] | None = None) -> Callable[[Any]
     return parse
 
 
-YES = {"是", "有", "y", "yes", "true", "1", "√", "✓", "达标", "x"}
-NO = {"否", "无", "n", "no", "false", "0", "×", "不达标", ""}
+YES = {"是", "有", "y", "yes", "true", "1", "√", "✓", "达标", "x", "禁止"}
+NO = {"否", "无", "n", "no", "false", "0", "×", "不达标", "不禁止", ""}
 
 
 def yes_no(value: Any) -> bool:
+    """是/否 and their many spellings (有/无, √/×, yes/no, 1/0, 禁止/不禁止 …); a blank cell is no."""
     if isinstance(value, bool):
         return value
-    key = str(value).strip().lower()
-    if isinstance(value, int | float):
-        key = str(int(value)) if float(value).is_integer() else key
+    if isinstance(value, int | float) and float(value).is_integer():
+        value = int(value)
+    key = "".join(str("" if value is None else value).split()).lower()
     if key in YES:
         return True
     if key in NO:
@@ -133,26 +147,23 @@ def yes_no(value: Any) -> bool:
 
 
 def day(value: Any) -> dt.date:
+    """A date cell, or text such as 2026-11-20, 2026/11/20, 2026.11.20, 20261120 or 2026年11月20日."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    raw = str(value).strip().replace("/", "-").replace(".", "-")
-    match = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", raw)
-    try:
-        if match:
-            return dt.date(*(int(part) for part in match.groups()))
-        year, month, day_ = (int(part) for part in raw.split("-"))
-        return dt.date(year, month, day_)
-    except ValueError:
-        raise CellError(_("%(value)s is not a date; write YYYY-MM-DD.") % {"value": value}) from None
+    raw = cell_text(value).replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
+    for pattern in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return dt.datetime.strptime(raw, pattern).date()  # noqa: DTZ007 — a calendar date, no time
+        except ValueError:
+            continue
+    raise CellError(_("%(value)s is not a date; write YYYY-MM-DD.") % {"value": value})
 
 
 def code_list(value: Any) -> list[str]:
     """MN numbers and the like: separated by commas, semicolons, 、 or spaces; repeats dropped."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    items = [item for item in re.split(r"[,，;；、\s]+", str(value).strip()) if item]
+    items = [item for item in re.split(r"[,，;；、\s]+", cell_text(value)) if item]
     for item in items:
         if len(item) > 30:
             raise CellError(_("%(item)s is longer than 30 characters.") % {"item": item})
