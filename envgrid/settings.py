@@ -23,7 +23,6 @@ env = environ.Env(
     ENVGRID_MAP_TILE_CRS=(str, "wgs84"),
     ENVGRID_WORK_HOURS=(str, "09:00-12:00,13:30-17:30"),
     ENVGRID_AXES_FAILURE_LIMIT=(int, 5),
-    ENVGRID_AXES_COOLOFF_MINUTES=(int, 30),
     EMAIL_URL=(str, "consolemail://"),
     ENVGRID_NOTIFY_EMAIL=(bool, False),
     ENVGRID_NOTIFY_WEBHOOK_URL=(str, ""),
@@ -42,6 +41,9 @@ env = environ.Env(
     ENVGRID_HSTS_PRELOAD=(bool, True),
     ENVGRID_MAX_REQUEST_MB=(int, 40),
     ENVGRID_IDEMPOTENCY_DAYS=(int, 7),
+    ENVGRID_TRUSTED_PROXIES=(int, 0),
+    ENVGRID_SIGNIN_RATE_PER_MINUTE=(int, 30),
+    ENVGRID_SIGNIN_MAX_DELAY_MINUTES=(int, 60),
 )
 
 # Settings do no file-system work: `make run` (scripts/run.sh) creates the data directory and the key file.
@@ -175,12 +177,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# django-axes: lock a username from an address after repeated failures.
+# Sign-in abuse (envgrid/core/signin.py): failures count per username whatever the address, the wait grows with
+# each round of failures (1, 2, 4 … minutes), and one address may try ENVGRID_SIGNIN_RATE_PER_MINUTE times a minute.
 AXES_FAILURE_LIMIT = env("ENVGRID_AXES_FAILURE_LIMIT")
-AXES_COOLOFF_TIME = env("ENVGRID_AXES_COOLOFF_MINUTES") / 60
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = "envgrid.core.signin.cool_off"
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "envgrid.core.signin.client_ip"
+# The reverse proxies in front of the app (docs/deploy.md: one nginx): the client's address is the one they saw.
+ENVGRID_TRUSTED_PROXIES = env("ENVGRID_TRUSTED_PROXIES")
+ENVGRID_SIGNIN_RATE_PER_MINUTE = env("ENVGRID_SIGNIN_RATE_PER_MINUTE")
+ENVGRID_SIGNIN_MAX_DELAY_MINUTES = env("ENVGRID_SIGNIN_MAX_DELAY_MINUTES")
+AXES_LOCKOUT_CALLABLE = "envgrid.core.signin.lockout_response"
 
 LANGUAGE_CODE = env("LANGUAGE_CODE")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from envgrid.core.forms import LoginForm
 from envgrid.core.hooks import hooks
+from envgrid.core.signin import address_rate_exceeded, too_many_attempts
 
 
 @login_required
@@ -17,3 +18,8 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if address_rate_exceeded(request, "login"):
+            return too_many_attempts(request)
+        return super().post(request, *args, **kwargs)

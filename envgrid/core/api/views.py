@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from envgrid.core.api.serializers import MeSerializer, TokenRequestSerializer, TokenResponseSerializer, UnitSerializer
 from envgrid.core.models import Unit
+from envgrid.core.signin import address_rate_exceeded
 
 
 class TokenObtainView(APIView):
@@ -19,6 +20,14 @@ class TokenObtainView(APIView):
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
     def post(self, request):
+        if address_rate_exceeded(request, "token"):
+            return Response(
+                {
+                    "code": "too_many_attempts",
+                    "detail": _("Too many sign-in attempts from this address; wait a minute."),
+                },
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
         given = TokenRequestSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         user = authenticate(request=request, **given.validated_data)
