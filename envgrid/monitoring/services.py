@@ -35,7 +35,7 @@ from envgrid.monitoring.choices import (
     StationKind,
 )
 from envgrid.monitoring.hj212.packet import Packet
-from envgrid.monitoring.models import ReceiverStat, RejectedFrame, Station
+from envgrid.monitoring.models import Reading, ReceiverStat, RejectedFrame, Station
 from envgrid.monitoring.signals import readings_stored
 
 RAW_KEPT = 200  # bytes of a refused frame kept (escaped) for the operator
@@ -323,6 +323,7 @@ def _insert_readings(rows: list[tuple]) -> int:
 
 _BATCH_TABLE = "envgrid_reading_batch"
 _COLUMNS = ("station_id", "cn", "data_time", *READING_COLUMNS, "flags", "extras", "received_at")
+_READINGS = Reading._meta.db_table
 
 
 def _copy_readings(rows: list[tuple]) -> int:
@@ -333,7 +334,7 @@ def _copy_readings(rows: list[tuple]) -> int:
         # Every time, not once per session: a rolled-back transaction takes the table's creation with it.
         raw.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {_BATCH_TABLE} ON COMMIT DELETE ROWS AS "
-            f"SELECT {columns} FROM monitoring_reading WITH NO DATA"
+            f"SELECT {columns} FROM {_READINGS} WITH NO DATA"
         )
         with raw.copy(f"COPY {_BATCH_TABLE} ({columns}) FROM STDIN") as copy:
             write = copy.write_row
@@ -341,7 +342,7 @@ def _copy_readings(rows: list[tuple]) -> int:
                 write(row)
         raw.execute(
             f"WITH batch AS (DELETE FROM {_BATCH_TABLE} RETURNING {columns}) "
-            f"INSERT INTO monitoring_reading ({columns}) SELECT {columns} FROM batch "
+            f"INSERT INTO {_READINGS} ({columns}) SELECT {columns} FROM batch "
             "ON CONFLICT (station_id, cn, data_time) DO NOTHING"
         )
         return raw.rowcount
@@ -367,7 +368,7 @@ def _insert_sql(vendor: str, count: int, *, full: bool) -> str:
         width = len(READING_COLUMNS) + 6
         row_sql = "(" + ", ".join([mark] * (width - 3) + [json_mark, json_mark, mark]) + ")"
         sql = (
-            f"INSERT INTO monitoring_reading (station_id, cn, data_time, {', '.join(READING_COLUMNS)}, flags, "
+            f"INSERT INTO {_READINGS} (station_id, cn, data_time, {', '.join(READING_COLUMNS)}, flags, "
             f"extras, received_at) VALUES {', '.join([row_sql] * count)} "
             "ON CONFLICT (station_id, cn, data_time) DO NOTHING"
         )

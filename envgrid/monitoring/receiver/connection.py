@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Item:
+    """One accepted packet waiting for the writer, with the connection its answer goes to."""
+
     packet: Packet
     connection: Connection
 

@@ -47,7 +47,6 @@ ALL_INDICATORS: tuple[str, ...] = (
     "PM2.5_1h",
 )
 
-MODES: tuple[str, ...] = ("daily", "hourly")
 KINDS: tuple[str, ...] = ("aqi_daily", "aqi_hourly", "limits", "validity")
 
 # Where a value ends above the last breakpoint of its row (DOMAIN b.1 footnotes 2-3, b.2).
