@@ -45,15 +45,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from envgrid.monitoring.standards_data import (
-    ALL_INDICATORS,
-    AQI_TABLES,
-    BEYOND_FALLBACK,
-    BreakpointRow,
-    StandardTable,
-    aqi_table_by_code,
-    standard_in_force,
-)
+from envgrid.monitoring.standards.builtin import AQI_TABLES, aqi_table_by_code, standard_in_force
+from envgrid.monitoring.standards.records import ALL_INDICATORS, BEYOND_FALLBACK, BreakpointRow, StandardTable
 
 __all__ = [
     "PRIMARY_ORDER",

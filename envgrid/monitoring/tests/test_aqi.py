@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from envgrid.monitoring.aqi import aqi_for_row, aqi_table, iaqi
-from envgrid.monitoring.standards_data import AQI_TABLES, aqi_table_by_code
+from envgrid.monitoring.standards.builtin import AQI_TABLES, aqi_table_by_code
 
 DAILY_2012 = aqi_table_by_code("hj633-2012", "daily")
 HOURLY_2012 = aqi_table_by_code("hj633-2012", "hourly")

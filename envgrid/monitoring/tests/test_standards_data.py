@@ -5,16 +5,14 @@ from datetime import date
 
 import pytest
 
-from envgrid.monitoring.standards_data import (
+from envgrid.monitoring.standards.builtin import (
     AQI_TABLES,
-    DAILY_INDICATORS,
-    HOURLY_INDICATORS,
-    IAQI_LEVELS,
     LIMIT_SETS,
     VALIDITY_SETS,
     aqi_table_by_code,
     standard_in_force,
 )
+from envgrid.monitoring.standards.records import DAILY_INDICATORS, HOURLY_INDICATORS, IAQI_LEVELS
 
 TAGS = {"[V]", "[S]", "[M]", "[U]"}
 

@@ -29,7 +29,8 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from envgrid.monitoring.aqi import CHINA_TZ, aqi_table
-from envgrid.monitoring.standards_data import ALL_INDICATORS, AQI_TABLES, aqi_table_by_code
+from envgrid.monitoring.standards.builtin import AQI_TABLES, aqi_table_by_code
+from envgrid.monitoring.standards.records import ALL_INDICATORS
 
 RESULT_COLUMNS = (
     "AQI",
