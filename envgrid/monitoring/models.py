@@ -355,7 +355,7 @@ class HourlyRollup(RollupMeans):
     """A station's hour (小时值): 1-h means from its minute/real-time data or its device hourly data and coverage
     in minutes per pollutant, written in the database by one ``INSERT … SELECT`` per source. The O3 8-h moving
     mean and the hourly AQI (实时报) are computed when read (``rollups.hourly_aqi``), vectorized over the rows
-    asked for. ``data_time`` is the hour's start (UTC), as HJ 212 hourly uploads label it."""
+    asked for. ``data_time`` is the hour's start (UTC), as HJ 212-2017 Table 4 labels hourly uploads."""
 
     # Derived data, rewritten in bulk: (station, hour) is the primary key and serves every read, so no surrogate
     # id, no sequence and no second index to maintain per row; no database foreign key either (a deferred check

@@ -101,7 +101,7 @@ def latest_aqi_by_station(station_ids: list[int] | None = None) -> dict[int, dic
 
 
 def aqi_legend() -> list[dict]:
-    """The AQI bands (HJ 633 Table 2, Appendix A colours) for map legends."""
+    """The AQI bands (HJ 633-2012 Table 2, Appendix A colours) for map legends."""
     legend, lower = [], 0
     for band in LEVELS_2012:
         label = f"{lower}–{band.upper}" if band.upper is not None else f">{lower - 1}"

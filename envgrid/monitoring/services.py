@@ -39,7 +39,7 @@ from envgrid.monitoring.models import Reading, ReceiverStat, RejectedFrame, Stat
 from envgrid.monitoring.signals import readings_stored
 
 RAW_KEPT = 200  # bytes of a refused frame kept (escaped) for the operator
-NORMAL_FLAG = "N"
+NORMAL_FLAG = "N"  # HJ 212-2017 Table 8: normal
 _ONLY_NORMAL = frozenset(NORMAL_FLAG)
 
 

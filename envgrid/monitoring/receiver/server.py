@@ -10,7 +10,7 @@ queued it lingers, up to ``max_linger``, for the rest of the wave: see ``_gather
 ``readings_store`` in one transaction, in one worker thread (a one-thread pool: one database connection,
 kept open; on SQLite its WAL checkpoints are done by another thread, see ``_tune_sqlite``), so the event
 loop never waits on the disk and a slow disk makes batches bigger instead of stalling connections. Each queued
-packet remembers its connection; the 9014 answers (Flag bit A) of a batch are handed to the event loop as
+packet remembers its connection; the 9014 answers (Flag bit A, §6.5.2) of a batch are handed to the event loop as
 soon as its transaction is committed: an acknowledged upload is always stored. ``readings_stored`` is sent
 by the receiver itself, once per ``notify_seconds`` for all the readings committed meanwhile, after their
 answers: its receivers (rollups, alerts) neither delay the answers nor run once per batch. SIGTERM/SIGINT

@@ -1,10 +1,10 @@
 """Hourly, daily and monthly rollups of the readings, with coverage, GB 3095 validity and the HJ 633 AQI.
 
-How an hour is made (``HourlyRollup``, labelled by the hour's start in UTC, as HJ 212 labels hourly data):
+How an hour is made (``HourlyRollup``, labelled by the hour's start in UTC, as HJ 212-2017 Table 4 labels hourly data):
 
 - **Device hourly data (CN 2061) wins** when the station sent it for the hour: it is the analyser's own
   validated hourly mean (what control stations report). Otherwise the mean of the minute data (CN 2051),
-  otherwise of the real-time data (CN 2011). A value counts only when its HJ 212 data flag is ``N`` (or
+  otherwise of the real-time data (CN 2011). A value counts only when its data flag (HJ 212-2017 Table 8) is ``N`` (or
   absent): maintenance, calibration, fault… values never enter a mean.
 - Coverage is in minutes per pollutant: a device hourly value covers 60, a minute/real-time value covers the
   station's interval; the hour is a valid 1-h mean when it reaches the ``1h_mean`` minimum of the validity

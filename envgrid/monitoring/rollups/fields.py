@@ -12,11 +12,12 @@ FACTOR_CODES = {column: code for code, column in FACTOR_COLUMNS.items()}
 VALID_BITS = {"pm25": 1, "pm10": 2, "so2": 4, "no2": 8, "co": 16, "o3_8h": 32, "o3_1h": 64}
 #: Hourly sources, the winner first (see the package docstring).
 HOURLY_SOURCES: tuple[int, ...] = (2061, 2051, 2011)
+# Data flags that count (HJ 212-2017 §6.6.4 Table 8): N only, stricter than Appendix C's 75 % flue-gas rule.
 USABLE_FLAGS: tuple[str, ...] = ("N",)
 MINUTE_CNS: tuple[int, ...] = (2011, 2051)
 O3_WINDOW = 8
 
-# Hourly AQI indicators from rollup columns (particles: the 1-h value, DOMAIN b.5 [U]).
+# Hourly AQI indicators from rollup columns (particles: the 1-h value; HJ 633-2012 leaves it open [U]).
 HOURLY_INDICATORS = {
     "SO2_1h": "so2",
     "NO2_1h": "no2",

@@ -135,7 +135,7 @@ def invalid_reasons(s_idx, d_idx, valid, required, mask, hours, o3_8h_values) ->
 
 
 def group_percentile(group: np.ndarray, groups: int, values: np.ndarray, ok: np.ndarray, q: float) -> np.ndarray:
-    """The ``q``-th percentile of the ``ok`` values of each group (NaN for none), as HJ 663 defines it (linear
+    """The ``q``-th percentile of the ``ok`` values of each group (NaN for none), as HJ 663-2013 defines it (linear
     between the order statistics k = 1 + (n - 1) q / 100, NumPy's default), for all groups at once."""
     g, v = group[ok], values[ok]
     order = np.lexsort((v, g))

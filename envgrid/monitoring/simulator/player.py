@@ -22,7 +22,7 @@ from envgrid.monitoring.hj212.packet import build_frame, format_china_time, pars
 from envgrid.monitoring.simulator.values import DECIMALS, FACTORS, episode_factor, station_value_block
 
 ST_AIR = "22"
-FLAG_ACK = 5  # HJ 212-2017, acknowledge required
+FLAG_ACK = 5  # HJ 212-2017 §6.3.2 Table 3: version 1, acknowledge required
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """The air-quality standards EnvGrid applies, as versioned data with effective dates.
 
 These plain structures are the seed for admin-editable database rows (migration 0003) and what is used while
-a database has none. Every entry carries the evidence tag of /work/shared/DOMAIN.md — [V] verified,
+a database has none. Every entry carries an evidence tag (docs/standards.md) — [V] verified,
 [S] secondary source, [M] background knowledge, [U] open question — and a source note.
 
-Concentrations are in µg/m³, CO in mg/m³ (reference state for gases since 2018-09-01, DOMAIN c.1).
+Concentrations are in µg/m³, CO in mg/m³ (reference state for gases since 2018-09-01, GB 3095-2012 amendment [M]).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from envgrid.monitoring.standards.records import (
 HJ633_2012_FROM = date(2012, 2, 29)
 HJ633_2026_FROM = date(2026, 3, 1)
 
+# HJ 633-2012 Table 2 levels and categories, Appendix A colours [S].
 LEVELS_2012: tuple[AqiLevel, ...] = (
     AqiLevel(50, "一级", "优", "绿色", "#00E400"),
     AqiLevel(100, "二级", "良", "黄色", "#FFFF00"),
@@ -39,10 +40,10 @@ LEVELS_2012: tuple[AqiLevel, ...] = (
     AqiLevel(None, "六级", "严重污染", "褐红色", "#7E0023"),
 )
 
-_SRC_2012 = "HJ 633-2012 Table 1, DOMAIN.md b.1"
-_SRC_PM_HOURLY = "the standard has only 24-h particle rows; applied to the 1-h value given (DOMAIN.md b.5 [U])"
-_SRC_2026_PM = "aqi-hub aqi_cn/common.py and a Guangdong data tool, not the official text (DOMAIN.md b.7)"
-_SRC_2026_CARRIED = "carried over from HJ 633-2012: DOMAIN.md b.7 says other rows are unchanged (not verified)"
+_SRC_2012 = "HJ 633-2012 Table 1"
+_SRC_PM_HOURLY = "the standard has only 24-h particle rows; applied to the 1-h value given [U]"
+_SRC_2026_PM = "aqi-hub aqi_cn/common.py and a Guangdong data tool, not the official text"
+_SRC_2026_CARRIED = "carried over from HJ 633-2012: other rows reportedly unchanged (not verified)"
 
 _ROWS_2012: dict[str, BreakpointRow] = {
     "SO2_24h": BreakpointRow("SO2_24h", "SO2", "µg/m³", (0, 50, 150, 475, 800, 1600, 2100, 2620), source=_SRC_2012),
@@ -83,7 +84,7 @@ _ROWS_2026_PM: dict[str, BreakpointRow] = {
 }
 
 # Report values are rounded before use: integers for µg/m³ pollutants, one decimal for CO (mg/m³),
-# half-to-even per GB/T 8170 (DOMAIN.md b.2 [S]).
+# half-to-even per GB/T 8170 [S].
 _INPUT_DECIMALS: dict[str, int] = {"SO2": 0, "NO2": 0, "PM10": 0, "PM2.5": 0, "O3_1h": 0, "O3_8h": 0, "CO": 1}
 
 
@@ -102,7 +103,7 @@ def _carried(row: BreakpointRow) -> BreakpointRow:
 
 
 def _particle_hourly(row: BreakpointRow, indicator: str) -> BreakpointRow:
-    """The 24-h particle row applied to a 1-h particle value (hourly report, DOMAIN b.5 [U])."""
+    """The 24-h particle row applied to a 1-h particle value (hourly report, [U])."""
     source = f"{row.source}; {_SRC_PM_HOURLY}"
     return BreakpointRow(indicator, row.pollutant, row.unit, row.concentrations, evidence="[U]", source=source)
 
@@ -123,9 +124,9 @@ def _daily_rows(rows: dict[str, BreakpointRow]) -> dict[str, BreakpointRow]:
 _ROWS_2026 = {name: _ROWS_2026_PM.get(name) or _carried(row) for name, row in _ROWS_2012.items()}
 
 _NOTES_2026 = (
-    "Provisional (DOMAIN.md b.7 [S]): only the PM2.5 and PM10 24-h rows are known, from public code, not "
-    "from the official text; every other row is carried over from HJ 633-2012. Section 4.2.6 states the "
-    "round-up rule (DOMAIN.md b.2). Sensitive-group advice was refined; levels and colours carried over."
+    "Provisional [S]: only the PM2.5 and PM10 24-h rows are known, from public code, not "
+    "from the official text; every other row is carried over from HJ 633-2012. Its §4.2.6 states the "
+    "round-up rule. Sensitive-group advice was refined; levels and colours carried over."
 )
 
 AQI_TABLES: tuple[StandardTable, ...] = (
@@ -141,7 +142,7 @@ AQI_TABLES: tuple[StandardTable, ...] = (
         input_decimals=_INPUT_DECIMALS,
         levels=LEVELS_2012,
         evidence="[V]",
-        source="DOMAIN.md b.1-b.5",
+        source="HJ 633-2012 Tables 1 and 2, Appendix A",
         notes=(
             "Published 2012-02-29; in force nationwide from 2016-01-01, earlier in the first monitoring "
             "batches [M]. Applied here to any date from publication: no older AQI method is modelled."
@@ -159,8 +160,8 @@ AQI_TABLES: tuple[StandardTable, ...] = (
         input_decimals=_INPUT_DECIMALS,
         levels=LEVELS_2012,
         evidence="[V]",
-        source="DOMAIN.md b.1-b.5",
-        notes="Particles: 24-h rows applied to the 1-h or 24-h moving value given (DOMAIN.md b.5 [U]).",
+        source="HJ 633-2012 Tables 1 and 2, Appendix A",
+        notes="Particles: 24-h rows applied to the 1-h or 24-h moving value given [U].",
     ),
     StandardTable(
         code="hj633-2026",
@@ -174,7 +175,7 @@ AQI_TABLES: tuple[StandardTable, ...] = (
         input_decimals=_INPUT_DECIMALS,
         levels=LEVELS_2012,
         evidence="[S]",
-        source="DOMAIN.md section 0 and b.7",
+        source="HJ 633-2026 PM rows from public code; other rows from HJ 633-2012",
         notes=_NOTES_2026,
     ),
     StandardTable(
@@ -189,8 +190,8 @@ AQI_TABLES: tuple[StandardTable, ...] = (
         input_decimals=_INPUT_DECIMALS,
         levels=LEVELS_2012,
         evidence="[S]",
-        source="DOMAIN.md section 0 and b.7",
-        notes=_NOTES_2026 + " The hourly report reportedly uses the 1-h particle mean (DOMAIN.md b.5 [U]).",
+        source="HJ 633-2026 PM rows from public code; other rows from HJ 633-2012",
+        notes=_NOTES_2026 + " The hourly report reportedly uses the 1-h particle mean [U].",
     ),
 )
 
@@ -198,9 +199,9 @@ AQI_TABLES: tuple[StandardTable, ...] = (
 
 GB3095_2026_FROM = date(2026, 3, 1)
 GB3095_2026_PHASE2_FROM = date(2031, 1, 1)
-_SRC_GB2012 = "GB 3095-2012 Table 1 as reproduced on a government-style page (DOMAIN.md c.1)"
-_SRC_GB2026 = "Xinhua / People's Daily reprints of GB 3095-2026 (DOMAIN.md c.2)"
-_SRC_GB2026_CARRIED = "revised value not found (DOMAIN.md c.2 [U]); GB 3095-2012 value carried over"
+_SRC_GB2012 = "GB 3095-2012 Table 1 as reproduced on a government-style page"
+_SRC_GB2026 = "Xinhua / People's Daily reprints of GB 3095-2026"
+_SRC_GB2026_CARRIED = "revised value not found [U]; GB 3095-2012 value carried over"
 
 _LIMITS_2012: tuple[LimitValue, ...] = (
     LimitValue("SO2", "annual", 20, 60, "µg/m³", "[S]", _SRC_GB2012),
@@ -276,7 +277,7 @@ LIMIT_SETS: tuple[LimitSet, ...] = (
         source=_SRC_GB2012,
         notes=(
             "Nationwide in force from 2016-01-01 [M]. 2018 amendment: gases at reference state (298.15 K, "
-            "1013.25 hPa), particulates at actual conditions from 2018-09-01 (DOMAIN.md c.1 [M])."
+            "1013.25 hPa), particulates at actual conditions from 2018-09-01 [M]."
         ),
     ),
     LimitSet(
@@ -301,13 +302,13 @@ LIMIT_SETS: tuple[LimitSet, ...] = (
         values=_limits_2026(25, 50, _SRC_GB2026 + ": revised Grade II values from 2031-01-01"),
         evidence="[S]",
         source=_SRC_GB2026,
-        notes="Revised PM10, SO2 and NO2 limits apply from 2031 but their numbers were not found (DOMAIN.md c.2 [U]).",
+        notes="Revised PM10, SO2 and NO2 limits apply from 2031 but their numbers were not found [U].",
     ),
 )
 
 # --- GB 3095 Table 4 validity ---------------------------------------------------------------------
 
-_SRC_T4 = "GB 3095-2012 Table 4, recalled, not re-read (DOMAIN.md c.3 and h.5)"
+_SRC_T4 = "GB 3095-2012 Table 4, recalled, not re-read"
 _GASES_PM = ("SO2", "NO2", "PM10", "PM2.5", "NOx")
 
 _VALIDITY_2012: tuple[ValidityRule, ...] = (
@@ -335,7 +336,7 @@ _VALIDITY_2012: tuple[ValidityRule, ...] = (
         "valid 8-h values with windows ending 08:00-24:00",
         "with fewer, the value still counts if it already exceeds the limit (HJ 663-2013)",
         "[M]",
-        "HJ 663-2013, recalled (DOMAIN.md c.3)",
+        "HJ 663-2013, recalled",
     ),
 )
 
@@ -359,7 +360,7 @@ VALIDITY_SETS: tuple[ValidityRuleSet, ...] = (
         rules=_VALIDITY_2012,
         evidence="[U]",
         source="GB 3095-2026 validity table not read; GB 3095-2012 Table 4 carried over",
-        notes="HJ 663-2026 adds exceptional events and finer rounding rules (DOMAIN.md section 0 [S]); not modelled.",
+        notes="HJ 663-2026 adds exceptional events and finer rounding rules [S]; not modelled.",
     ),
 )
 

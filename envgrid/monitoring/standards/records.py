@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-#: IAQI values at the breakpoints of HJ 633 Table 1 (the columns of DOMAIN b.1).
+#: IAQI values at the breakpoints of HJ 633-2012 Table 1 (its columns).
 IAQI_LEVELS: tuple[int, ...] = (0, 50, 100, 150, 200, 300, 400, 500)
 
 DAILY_INDICATORS: tuple[str, ...] = ("SO2_24h", "NO2_24h", "PM10_24h", "CO_24h", "PM2.5_24h", "O3_1h", "O3_8h")
-# The hourly report (实时报) has 9 indicators (DOMAIN b.5 [S]): six 1-h means, the O3 8-h moving mean
+# The hourly report (实时报) has 9 indicators (HJ 633-2012 [S]): six 1-h means, the O3 8-h moving mean
 # and the 24-h moving means of the particles. Which particle value enters the hourly AQI is open
-# (DOMAIN b.5 [U]); the caller decides by the columns it passes (see aqi.aqi_table).
+# [U]; the caller decides by the columns it passes (see aqi.aqi_table).
 HOURLY_INDICATORS: tuple[str, ...] = (
     "SO2_1h",
     "NO2_1h",
@@ -31,7 +31,7 @@ HOURLY_INDICATORS: tuple[str, ...] = (
     "PM10_24h",
     "PM2.5_24h",
 )
-# Every indicator column name of DOMAIN.md b.1, in the order of HJ 633 Table 1.
+# Every indicator column name, in the order of HJ 633-2012 Table 1.
 ALL_INDICATORS: tuple[str, ...] = (
     "SO2_24h",
     "SO2_1h",
@@ -49,8 +49,8 @@ ALL_INDICATORS: tuple[str, ...] = (
 
 KINDS: tuple[str, ...] = ("aqi_daily", "aqi_hourly", "limits", "validity")
 
-# Where a value ends above the last breakpoint of its row (DOMAIN b.1 footnotes 2-3, b.2).
-BEYOND_CAP = "cap"  # IAQI 500 with an out-of-range flag (DOMAIN b.2 policy: "爆表")
+# Where a value ends above the last breakpoint of its row (HJ 633-2012 Table 1, footnotes (2) and (3)).
+BEYOND_CAP = "cap"  # IAQI 500 with an out-of-range flag (project choice: "爆表")
 BEYOND_FALLBACK = "fallback"  # no IAQI from this row; the pollutant's IAQI comes from `fallback_to`
 
 
@@ -69,7 +69,7 @@ class BreakpointRow:
     beyond_last: str = BEYOND_CAP
     fallback_to: str | None = None
     evidence: str = "[V]"
-    source: str = "HJ 633-2012 Table 1, DOMAIN.md b.1"
+    source: str = "HJ 633-2012 Table 1"
 
     def __post_init__(self):
         # Rows built from database fields may bring lists; tuples keep the row hashable (cache key).
@@ -83,7 +83,7 @@ class BreakpointRow:
 
 @dataclass(frozen=True)
 class AqiLevel:
-    """One AQI band of HJ 633 Table 2 with its Appendix A colour (DOMAIN b.4)."""
+    """One AQI band of HJ 633-2012 Table 2 with its Appendix A colour."""
 
     upper: int | None  # highest AQI of the band; None = no upper bound
     level: str

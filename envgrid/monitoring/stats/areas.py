@@ -39,7 +39,7 @@ _KEY_SQL = {
     "street": "g.street_id",
     "district": "(d.station_id * 0)",  # an expression: a bare 0 in GROUP BY is a column position
 }
-# Composite index: pollutant figure -> (limit pollutant, averaging) of GB 3095 Grade II (DOMAIN c.4)
+# Composite index (ranking rules): pollutant figure -> (limit pollutant, averaging) of GB 3095 Grade II
 _COMPOSITE = {
     "so2": ("SO2", "annual"),
     "no2": ("NO2", "annual"),
