@@ -213,8 +213,7 @@ def run_backend(label: str, database_url: str, args) -> float:
 
     from envgrid.monitoring.models import Reading, Station
     from envgrid.monitoring.receiver import loop_factory
-    from envgrid.monitoring.services import stations_simulated_ensure
-    from envgrid.monitoring.simulator import SimStation
+    from envgrid.monitoring.simulator import SimStation, stations_simulated_ensure
 
     call_command("migrate", "monitoring", verbosity=0, interactive=False)  # and what it depends on
     stations = stations_simulated_ensure(count=STATIONS)

@@ -10,6 +10,9 @@ class MonitoringConfig(AppConfig):
     def ready(self):
         from envgrid.core.hooks import NavItem, register_home_counts, register_nav
         from envgrid.monitoring.selectors import home_counts
+        from envgrid.monitoring.signals import connect_receivers
+
+        connect_receivers()
 
         # Every signed-in role sees at least the control stations (their scope is in selectors).
         register_nav(

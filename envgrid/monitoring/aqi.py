@@ -1,12 +1,12 @@
-"""China AQI per HJ 633 (DOMAIN.md b), vectorized over whole columns with exact integer arithmetic.
+"""China AQI per HJ 633-2012 / HJ 633-2026, vectorized over whole columns with exact integer arithmetic.
 
-The standard's formula ``IAQI = IL + (IH - IL) / (BH - BL) * (C - BL)`` is rounded **up** (DOMAIN b.2).
+The standard's formula ``IAQI = IL + (IH - IL) / (BH - BL) * (C - BL)`` is rounded **up** (HJ 633-2026 §4.2.6).
 Floats (and 28-digit ``Decimal``) give wrong ceilings on exact integers — CO 2.2 mg/m³ is IAQI 55, not
 56 — so every IAQI here is ``IL + ceil((IH - IL) * (C' - BL') / (BH' - BL'))`` on integers, where ``C'``,
 ``BL'`` and ``BH'`` are the concentration and breakpoints scaled to whole units of the precision the
 concentration is kept at:
 
-- input rounding (the default, DOMAIN b.2 [S]): concentrations are rounded half-to-even to the
+- input rounding (the default, GB/T 8170 [S]): concentrations are rounded half-to-even to the
   decimals of ``StandardTable.input_decimals`` (µg/m³ integers, CO one decimal) before the IAQI. The
   rounded value is a small integer, so each indicator's IAQI for every possible value is computed
   once with integer division into a lookup table and a column costs one gather;
@@ -16,17 +16,17 @@ concentration is kept at:
 A concentration is taken as the decimal number it prints as (``repr``): ``352.1`` is exactly 352.1.
 That holds for values with up to six decimals; finer digits are resolved to 1e-6 first.
 
-Special rules (HJ 633 Table 1 footnotes, DOMAIN b.1-b.2):
+Special rules (HJ 633-2012 Table 1, footnotes (2) and (3)):
 
 - SO2 1-h above 800: no 1-h IAQI; the SO2 IAQI comes from the 24-h mean (the ``SO2_24h`` column,
   which the hourly table carries for this purpose). Without one the SO2 IAQI is missing, with a note.
 - O3 8-h above 800: no 8-h IAQI; the O3 IAQI comes from the 1-h value, which is itself an indicator
   of both reports, so ``IAQI_O3_8h`` is left empty (NaN) and O3_1h carries it.
-- Any other value above the last breakpoint: IAQI 500 and a note (DOMAIN b.2 policy, "爆表").
+- Any other value above the last breakpoint: IAQI 500 and a note (project choice, "爆表"; docs/standards.md §2).
 
 Primary pollutants (首要污染物) are all pollutants whose IAQI equals the AQI, only when AQI > 50; ties
 are listed in ``PRIMARY_ORDER`` (particles first, matching the issue's ``PM2.5;PM10``). Exceeding
-pollutants (超标污染物) are those with IAQI > 100 (DOMAIN b.3).
+pollutants (超标污染物) are those with IAQI > 100 (HJ 633-2012).
 
 ``aqi_table`` is the vectorized path (no Python loop per row; loops run per indicator); ``aqi_for_row``
 is an independent scalar implementation with ``fractions.Fraction`` used by tests and the UI.
@@ -45,15 +45,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from envgrid.monitoring.standards_data import (
-    ALL_INDICATORS,
-    AQI_TABLES,
-    BEYOND_FALLBACK,
-    BreakpointRow,
-    StandardTable,
-    aqi_table_by_code,
-    standard_in_force,
-)
+from envgrid.monitoring.standards.builtin import AQI_TABLES, aqi_table_by_code, standard_in_force
+from envgrid.monitoring.standards.records import ALL_INDICATORS, BEYOND_FALLBACK, BreakpointRow, StandardTable
 
 __all__ = [
     "PRIMARY_ORDER",
@@ -175,7 +168,7 @@ def iaqi(
 ) -> np.ndarray:
     """IAQI of one indicator (``"PM2.5_24h"``, ``"SO2_1h"``…) for a whole column; NaN where missing.
 
-    Above the last breakpoint: 500 (DOMAIN b.2 policy), except for rows that fall back (SO2 1-h,
+    Above the last breakpoint: 500 (project choice), except for rows that fall back (SO2 1-h,
     O3 8-h above 800): those take the IAQI of ``fallback`` (the concentrations of the row's
     ``fallback_to`` indicator) where given, else NaN. Raises ``ValueError`` on negative or infinite values.
     """
@@ -279,7 +272,7 @@ def _pollutant_lists(
         bit = np.uint8(_POLLUTANT_BIT[table.rows[ind].pollutant])
         primary |= (values == aqi).view(np.uint8) * bit
         exceeding |= (values > 100).view(np.uint8) * bit
-    primary *= (aqi > 50).view(np.uint8)  # AQI <= 50: no primary pollutant (DOMAIN b.3)
+    primary *= (aqi > 50).view(np.uint8)  # AQI <= 50: no primary pollutant (HJ 633-2012)
     names = _names_lookup()
     return names[primary], names[exceeding]
 

@@ -33,7 +33,7 @@ STATUS_COLORS = {
 
 
 class ReadingCommand(models.IntegerChoices):
-    """The HJ 212 data uploads stored as readings (CN), with the item each one carries."""
+    """The HJ 212 data uploads stored as readings (CN, HJ 212-2017 §6.6.5 Table 9), with the item each carries."""
 
     REALTIME = 2011, _("Real-time data")
     MINUTE = 2051, _("Minute data")
@@ -41,10 +41,12 @@ class ReadingCommand(models.IntegerChoices):
     DAY = 2031, _("Daily data")
 
 
-# The value suffix read for each command: real-time uploads carry Rtd, period uploads Avg (DOMAIN.md a.4).
+# The value suffix read for each command: real-time uploads carry Rtd, period uploads Avg
+# (HJ 212-2017 §6.3.3.2.3 Table 4).
 VALUE_SUFFIX = {2011: "Rtd", 2051: "Avg", 2061: "Avg", 2031: "Avg"}
 
-# HJ 212 factor code -> Reading column (DOMAIN.md a.7). Other codes go to Reading.extras.
+# HJ 212 factor code -> Reading column (HJ 212-2017 Table B.2 = HJ 524-2009; O3 a05024 is an HJ 524 code
+# that B.2 lacks). Other codes go to Reading.extras.
 FACTOR_COLUMNS = {
     "a34004": "pm25",
     "a34002": "pm10",
@@ -60,7 +62,8 @@ FACTOR_COLUMNS = {
 }
 READING_COLUMNS = tuple(FACTOR_COLUMNS.values())
 
-# Default units of ambient-air factors as stations send them (DOMAIN.md a.7: store per station-factor).
+# Default units of ambient-air factors as stations send them. Table B.2's default units do not fit ambient
+# data, so each station keeps its own (Station.factors; docs/standards.md §1).
 DEFAULT_FACTOR_UNITS = {
     "a34004": "ug/m3",
     "a34002": "ug/m3",

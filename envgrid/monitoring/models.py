@@ -167,7 +167,7 @@ class StandardKind(models.TextChoices):
 class StandardVersion(models.Model):
     """One version of an air-quality standard as the district applies it (标准版本): an HJ 633 breakpoint table
     for one report mode, a GB 3095 limit set or a validity rule set, with the dates it is in force. Rows seeded
-    from ``standards_data``; an admin corrects them when the official text says otherwise."""
+    from ``standards.builtin``; an admin corrects them when the official text says otherwise."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=StandardKind.choices)
     code = models.CharField(_("code"), max_length=40, help_text=_("e.g. hj633-2012, gb3095-2026-phase1"))
@@ -355,7 +355,7 @@ class HourlyRollup(RollupMeans):
     """A station's hour (小时值): 1-h means from its minute/real-time data or its device hourly data and coverage
     in minutes per pollutant, written in the database by one ``INSERT … SELECT`` per source. The O3 8-h moving
     mean and the hourly AQI (实时报) are computed when read (``rollups.hourly_aqi``), vectorized over the rows
-    asked for. ``data_time`` is the hour's start (UTC), as HJ 212 hourly uploads label it."""
+    asked for. ``data_time`` is the hour's start (UTC), as HJ 212-2017 Table 4 labels hourly uploads."""
 
     # Derived data, rewritten in bulk: (station, hour) is the primary key and serves every read, so no surrogate
     # id, no sequence and no second index to maintain per row; no database foreign key either (a deferred check
@@ -460,30 +460,3 @@ class RollupDirtyHour(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station_id} {self.hour:%Y-%m-%d %H}"
-
-
-def _readings_stored_mark_dirty(sender, readings, **kwargs):
-    # Connected here because models.py is imported by every process (web, worker, HJ 212 receiver).
-    from envgrid.monitoring.rollups import rollups_mark_dirty
-
-    rollups_mark_dirty(readings=readings)
-
-
-def _standards_changed(sender, **kwargs):
-    from envgrid.monitoring.standards import standards_invalidate
-
-    standards_invalidate()
-
-
-def _connect_rollup_receiver():
-    from django.db.models.signals import post_delete, post_save
-
-    from envgrid.monitoring.signals import readings_stored
-
-    readings_stored.connect(_readings_stored_mark_dirty, dispatch_uid="monitoring-rollups-mark-dirty")
-    for model in (StandardVersion, StandardBreakpoint, StandardLimit, StandardValidityRule):
-        post_save.connect(_standards_changed, sender=model, dispatch_uid=f"standards-changed-save-{model.__name__}")
-        post_delete.connect(_standards_changed, sender=model, dispatch_uid=f"standards-changed-delete-{model.__name__}")
-
-
-_connect_rollup_receiver()

@@ -18,14 +18,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from envgrid.core.choices import Role
+from envgrid.core.hooks import HomeCount
 from envgrid.grids.models import Grid
+from envgrid.monitoring import rollups
 from envgrid.monitoring.choices import READING_COLUMNS, STATUS_COLORS, ReadingCommand, StationKind, StationStatus
-from envgrid.monitoring.models import Reading, ReceiverStat, RejectedFrame, Station
-from envgrid.monitoring.standards_data import LEVELS_2012
+from envgrid.monitoring.models import (
+    LATE_AFTER_INTERVALS,
+    OFFLINE_AFTER_INTERVALS,
+    Reading,
+    ReceiverStat,
+    RejectedFrame,
+    Station,
+)
+from envgrid.monitoring.standards.builtin import LEVELS_2012
 
 CONTROL_KINDS = (StationKind.NATIONAL, StationKind.PROVINCIAL)
 POLLUTANT_COLUMNS = ("pm25", "pm10", "so2", "no2", "co", "o3")
@@ -74,19 +84,9 @@ def station_for_page(user, pk: int) -> Station:
     return stations_visible_to(user).select_related("grid", "grid__street", "grid__community").get(pk=pk)
 
 
-def station_statuses(*, now: datetime | None = None) -> dict[int, StationStatus]:
-    """Each station's derived device status, by id (one query)."""
-    return {station.pk: station.status(now) for station in Station.objects.all()}
-
-
 def station_credentials() -> dict[str, Station]:
     """Every station's MN, password and active state, for the receiver's authentication cache."""
     return {s.mn: s for s in Station.objects.only("id", "mn", "password", "is_active")}
-
-
-def readings_for_station(*, station: Station, start: datetime, end: datetime, cn: int) -> QuerySet[Reading]:
-    """A station's readings of one command between two times, oldest first."""
-    return Reading.objects.filter(station=station, cn=cn, data_time__gte=start, data_time__lt=end).order_by("data_time")
 
 
 # --- latest AQI ----------------------------------------------------------------------------------------
@@ -94,18 +94,14 @@ def readings_for_station(*, station: Station, start: datetime, end: datetime, cn
 
 def latest_aqi_by_station(station_ids: list[int] | None = None) -> dict[int, dict]:
     """The latest hourly AQI (实时报) per station from the rollups: aqi, level, category, color,
-    primary_pollutants, data_time. Empty while the rollups are not installed."""
-    try:
-        from envgrid.monitoring.rollups import latest_aqi
-    except ImportError:  # the rollups module is another part of the app; pages work without it
-        return {}
+    primary_pollutants, data_time."""
     if station_ids is not None and not station_ids:
         return {}
-    return latest_aqi(station_ids=station_ids)
+    return rollups.latest_aqi(station_ids=station_ids)
 
 
 def aqi_legend() -> list[dict]:
-    """The AQI bands (HJ 633 Table 2, Appendix A colours) for map legends."""
+    """The AQI bands (HJ 633-2012 Table 2, Appendix A colours) for map legends."""
     legend, lower = [], 0
     for band in LEVELS_2012:
         label = f"{lower}–{band.upper}" if band.upper is not None else f">{lower - 1}"
@@ -158,8 +154,6 @@ def station_rows(stations: list[Station], *, now: datetime | None = None) -> lis
 
 def status_filter(queryset: QuerySet[Station], status: str, *, now: datetime | None = None) -> QuerySet[Station]:
     """Stations of one derived status, as a database filter (the same thresholds as ``Station.status``)."""
-    from envgrid.monitoring.models import LATE_AFTER_INTERVALS, OFFLINE_AFTER_INTERVALS
-
     now = now or timezone.now()
     if status not in StationStatus.values:
         return queryset
@@ -190,11 +184,6 @@ def status_counts(stations: list[Station], *, now: datetime | None = None) -> di
 def home_counts(user) -> list:
     """Home-page counts for the command centre (admin, dispatcher): active stations offline, late, or sending
     flagged data — the devices someone should call about."""
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
-    from envgrid.core.hooks import HomeCount
-
     if not can_watch_receiver(user):
         return []
     url = reverse("station-list")
@@ -215,23 +204,10 @@ def home_counts(user) -> list:
 
 def station_series(*, station: Station, start: datetime, end: datetime, interval: str) -> list[dict]:
     """Points of a station between two times: minute readings as stored, hourly and daily rollups (with their
-    AQI and coverage) from the rollups module. Each point has ``data_time`` and the reading columns."""
+    AQI and coverage) from the rollups package. Each point has ``data_time`` and the reading columns."""
     if interval not in SERIES_INTERVALS:
         raise ValueError(_("Use minute, hour or day."))
-    try:
-        from envgrid.monitoring import rollups
-    except ImportError:
-        rollups = None
-    if rollups is not None and hasattr(rollups, "station_series"):
-        return rollups.station_series(station=station, start=start, end=end, interval=interval)
-    if interval != "minute":
-        return []
-    rows = (
-        Reading.objects.filter(station=station, cn__in=RAW_COMMANDS, data_time__gte=start, data_time__lt=end)
-        .order_by("data_time")
-        .values("data_time", *READING_COLUMNS)
-    )
-    return list(rows)
+    return rollups.station_series(station=station, start=start, end=end, interval=interval)
 
 
 DEFAULT_SERIES_SPAN = {"minute": timedelta(hours=6), "hour": timedelta(hours=48), "day": timedelta(days=30)}

@@ -21,6 +21,7 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
+from envgrid.core.services import audit_record, snapshot
 from envgrid.grids.lookup import grid_for_point
 from envgrid.monitoring.choices import (
     BAD_PASSWORD,
@@ -34,11 +35,11 @@ from envgrid.monitoring.choices import (
     StationKind,
 )
 from envgrid.monitoring.hj212.packet import Packet
-from envgrid.monitoring.models import ReceiverStat, RejectedFrame, Station
+from envgrid.monitoring.models import Reading, ReceiverStat, RejectedFrame, Station
 from envgrid.monitoring.signals import readings_stored
 
 RAW_KEPT = 200  # bytes of a refused frame kept (escaped) for the operator
-NORMAL_FLAG = "N"
+NORMAL_FLAG = "N"  # HJ 212-2017 Table 8: normal
 _ONLY_NORMAL = frozenset(NORMAL_FLAG)
 
 
@@ -75,6 +76,16 @@ class StoreResult:
     keys: list[tuple[int, int, datetime]] = field(default_factory=list)  # (station, cn, data_time) of the rows
 
 
+#: What an administrator may change on a station (the rest is filled by the receiver or from the location).
+STATION_EDITABLE = ("mn", "password", "name", "kind", "lon", "lat", "is_active", "factors", "interval_minutes")
+_STATION_AUDITED = ["mn", "name", "kind", "lon", "lat", "grid", "is_active", "factors", "interval_minutes"]
+
+
+def _station_state(station: Station) -> dict:
+    """The station's audited fields (never its password), JSON-safe."""
+    return snapshot(station, fields=_STATION_AUDITED)
+
+
 def station_create(
     *,
     mn: str,
@@ -85,8 +96,10 @@ def station_create(
     kind: str = StationKind.MICRO,
     factors: dict[str, str] | None = None,
     interval_minutes: int = 1,
+    is_active: bool = True,
+    actor=None,
 ) -> Station:
-    """Create a station, its grid found from its location."""
+    """Create a station, its grid found from its location; audited (``station.create``)."""
     station = Station(
         mn=mn,
         password=password,
@@ -96,12 +109,42 @@ def station_create(
         lat=lat,
         factors=dict(DEFAULT_FACTOR_UNITS) if factors is None else factors,
         interval_minutes=interval_minutes,
+        is_active=is_active,
         grid=grid_for_point(lon, lat),
     )
     station.full_clean()
     with transaction.atomic():
         station.save()
+        audit_record(actor=actor, action="station.create", obj=station, after=_station_state(station))
     return station
+
+
+@transaction.atomic
+def station_update(*, actor, station: Station, **changes) -> Station:
+    """Change a station's fields (any of ``STATION_EDITABLE``; its grid follows its location), checked, with an
+    audit event ``station.update`` holding the station before and after."""
+    if unknown := set(changes) - set(STATION_EDITABLE):
+        raise TypeError(f"station_update() cannot change {', '.join(sorted(unknown))}")
+    station = Station.objects.select_for_update().get(pk=station.pk)
+    before, password = _station_state(station), station.password
+    for name, value in changes.items():
+        setattr(station, name, value)
+    station.grid = grid_for_point(station.lon, station.lat)
+    station.full_clean()
+    station.save()
+    after = _station_state(station)
+    if station.password != password:
+        after["password_changed"] = True  # the HJ 212 password itself stays out of the audit trail
+    audit_record(actor=actor, action="station.update", obj=station, before=before, after=after)
+    return station
+
+
+@transaction.atomic
+def station_delete(*, actor, station: Station) -> None:
+    """Delete a station and its readings and rollups, keeping its last state in the audit trail."""
+    station = Station.objects.select_for_update().get(pk=station.pk)
+    audit_record(actor=actor, action="station.delete", obj=station, before=_station_state(station))
+    station.delete()
 
 
 def station_move(*, station: Station, lon: float, lat: float) -> Station:
@@ -280,6 +323,7 @@ def _insert_readings(rows: list[tuple]) -> int:
 
 _BATCH_TABLE = "envgrid_reading_batch"
 _COLUMNS = ("station_id", "cn", "data_time", *READING_COLUMNS, "flags", "extras", "received_at")
+_READINGS = Reading._meta.db_table
 
 
 def _copy_readings(rows: list[tuple]) -> int:
@@ -290,7 +334,7 @@ def _copy_readings(rows: list[tuple]) -> int:
         # Every time, not once per session: a rolled-back transaction takes the table's creation with it.
         raw.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {_BATCH_TABLE} ON COMMIT DELETE ROWS AS "
-            f"SELECT {columns} FROM monitoring_reading WITH NO DATA"
+            f"SELECT {columns} FROM {_READINGS} WITH NO DATA"
         )
         with raw.copy(f"COPY {_BATCH_TABLE} ({columns}) FROM STDIN") as copy:
             write = copy.write_row
@@ -298,7 +342,7 @@ def _copy_readings(rows: list[tuple]) -> int:
                 write(row)
         raw.execute(
             f"WITH batch AS (DELETE FROM {_BATCH_TABLE} RETURNING {columns}) "
-            f"INSERT INTO monitoring_reading ({columns}) SELECT {columns} FROM batch "
+            f"INSERT INTO {_READINGS} ({columns}) SELECT {columns} FROM batch "
             "ON CONFLICT (station_id, cn, data_time) DO NOTHING"
         )
         return raw.rowcount
@@ -324,7 +368,7 @@ def _insert_sql(vendor: str, count: int, *, full: bool) -> str:
         width = len(READING_COLUMNS) + 6
         row_sql = "(" + ", ".join([mark] * (width - 3) + [json_mark, json_mark, mark]) + ")"
         sql = (
-            f"INSERT INTO monitoring_reading (station_id, cn, data_time, {', '.join(READING_COLUMNS)}, flags, "
+            f"INSERT INTO {_READINGS} (station_id, cn, data_time, {', '.join(READING_COLUMNS)}, flags, "
             f"extras, received_at) VALUES {', '.join([row_sql] * count)} "
             "ON CONFLICT (station_id, cn, data_time) DO NOTHING"
         )
@@ -386,21 +430,3 @@ def receiver_stat_save(*, name: str, started_at: datetime, counters: dict) -> No
     ReceiverStat.objects.update_or_create(
         name=name, defaults={"started_at": started_at, "updated_at": timezone.now(), **counters}
     )
-
-
-def stations_simulated_ensure(*, count: int, lon: float = 0.0, lat: float = 0.0) -> list[Station]:
-    """Make sure ``count`` active stations exist, registering generated MNs (``E5…``) for the simulator."""
-    from envgrid.monitoring.simulator import generated_mn
-
-    stations = list(Station.objects.filter(is_active=True).order_by("mn")[:count])
-    number = 0
-    known = set(Station.objects.values_list("mn", flat=True))
-    while len(stations) < count:
-        number += 1
-        mn = generated_mn(number)
-        if mn in known:
-            continue
-        stations.append(
-            station_create(mn=mn, password=f"sim{number:06d}", name=f"Simulated station {number}", lon=lon, lat=lat)
-        )
-    return stations

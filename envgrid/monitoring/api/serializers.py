@@ -9,7 +9,7 @@ from envgrid.monitoring.models import Station
 
 
 class LatestAqiSerializer(serializers.Serializer):
-    """The latest hourly AQI (实时报) of a station, HJ 633 level, category and colour."""
+    """The latest hourly AQI (实时报) of a station, HJ 633-2012 Table 2 level, category and colour."""
 
     aqi = serializers.IntegerField()
     level = serializers.CharField()

@@ -1,4 +1,4 @@
-"""The HJ 212 CRC (HJ 212-2017 Appendix A; DOMAIN.md a.8). It is NOT CRC-16/MODBUS.
+"""The HJ 212 CRC (HJ 212-2017 Appendix A, normative). It is NOT CRC-16/MODBUS.
 
 The standard's loop, per byte ``b`` of the data segment::
 
@@ -120,7 +120,7 @@ def crc16_hex(data: bytes) -> str:
 
 
 def crc16_modbus(data: bytes) -> int:
-    """CRC-16/MODBUS, which some devices send instead (DOMAIN.md a.11); only to explain a CRC refusal."""
+    """CRC-16/MODBUS, which some devices send instead (seen in field logs); only to explain a CRC refusal."""
     reg = 0xFFFF
     for b in data:
         reg ^= b

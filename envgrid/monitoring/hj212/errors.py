@@ -12,7 +12,7 @@ class FrameErrorCode(StrEnum):
     TOO_LONG = "too_long"  # the declared data segment is longer than the limit (1024 in strict mode)
     LENGTH_MISMATCH = "length_mismatch"  # the frame's size does not match its length field
     MISSING_CRLF = "missing_crlf"  # no CR LF right after the CRC
-    BAD_CRC = "bad_crc"  # the CRC field is not the HJ 212 CRC of the data segment (QnRtn 9)
+    BAD_CRC = "bad_crc"  # the CRC field is not the HJ 212 CRC of the data segment (QnRtn 9, Table 7)
     BAD_ENCODING = "bad_encoding"  # not UTF-8, or a control character inside the data segment
     # data segment (parse_frame)
     MISSING_FIELD = "missing_field"  # ST, CN, PW, MN or CP absent; PNUM/PNO absent in a split packet

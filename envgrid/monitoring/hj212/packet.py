@@ -2,7 +2,7 @@
 
 ``parse_frame`` checks everything a frame carries, in this order, and refuses the frame with a
 ``FrameError`` at the first problem: ``##`` header, 4-digit length equal to the data segment's BYTE count,
-the limit (1024 bytes in strict mode), CR LF after the CRC, the HJ 212 CRC (DOMAIN.md a.8; hex compared
+the limit (1024 bytes in strict mode), CR LF after the CRC, the CRC (HJ 212-2017 Appendix A; hex compared
 case-insensitively), UTF-8 without control characters, then the header fields and every CP item.
 
 Values. Numbers are returned as ``float``, not ``Decimal``: the receiver stores floats, ``float()`` is
@@ -51,18 +51,19 @@ __all__ = [
 ]
 
 CHINA = ZoneInfo("Asia/Shanghai")
-MAX_SEGMENT = 1024  # the standard's limit (DOMAIN.md a.1); field devices exceed it - lenient mode only
+MAX_SEGMENT = 1024  # HJ 212-2017 §6.3.1 Table 2; field devices exceed it - lenient mode only
 MAX_SEGMENT_LENIENT = 9999  # what 4 length digits can say
-PROTOCOL_VERSIONS = {0: 2005, 1: 2017, 2: 2025}  # Flag >> 2 (DOMAIN.md a.3)
+PROTOCOL_VERSIONS = {0: 2005, 1: 2017, 2: 2025}  # Flag >> 2 (HJ 212-2017 §6.3.2 Table 3; 2025 per public code)
 
 Value = float | int | str | datetime
 
-# CP keys (DOMAIN.md a.4). Pollutant items are "<code>-<suffix>"; everything else is a parameter.
+# CP keys (HJ 212-2017 §6.3.3, Table 4). Pollutant items are "<code>-<suffix>"; everything else is a parameter.
 NUMBER_SUFFIXES = frozenset(
     {"Rtd", "Min", "Avg", "Max", "Cou", "ZsRtd", "ZsMin", "ZsAvg", "ZsMax", "Data", "DayData", "NightData", "RT"}
 )
 DATETIME_PARAMS = frozenset({"DataTime", "BeginTime", "EndTime", "SystemTime", "RestartTime"})
 INTEGER_PARAMS = frozenset({"QnRtn", "ExeRtn", "RtdInterval", "MinInterval", "OverTime", "ReCount"})
+# Header fields, in the order of HJ 212-2017 §6.3.2 Table 3.
 HEADER_FIELDS = frozenset({"QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO"})
 REQUIRED_FIELDS = ("ST", "CN", "PW", "MN")
 
@@ -70,12 +71,14 @@ _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 _DATA_FLAGS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _NOT_SEPARATORS = bytes(sorted(set(range(256)) - set(b";,=")))  # bytes.translate deletes these
 _UPPER_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# ST: two characters 0-9/A-Z (HJ 212-2017 §6.6.1.2 Table 5).
 _STRICT_ST = frozenset(a + b for a in _UPPER_ALNUM for b in _UPPER_ALNUM)
 _STANDARD_HEADER = re.compile(
     r"(?:QN=([^;]*);)?ST=([^;]*);CN=([^;]*);PW=([^;]*);MN=([^;]*)(?:;Flag=([^;]*))?(?:;PNUM=([^;]*);PNO=([^;]*))?"
 )
 _KEY_RE = re.compile(r"([A-Za-z0-9_]+)(?:-([A-Za-z]+))?")
 _NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)  # \d: 0-9 only
+# MN: 24 hex digits from an EPC-96 code (HJ 212-2017 §6.3.2 Table 3); other ids are accepted.
 _HEX24_RE = re.compile(r"[0-9A-Fa-f]{24}")
 
 
@@ -114,17 +117,17 @@ class Packet:
 
     @property
     def split(self) -> bool:
-        """Flag bit D: this is one part (PNO of PNUM) of a multi-packet message."""
+        """Flag bit D (HJ 212-2017 Table 3): this is one part (PNO of PNUM) of a multi-packet message."""
         return bool(self.flag is not None and self.flag & 2)
 
     @property
     def needs_ack(self) -> bool:
-        """Flag bit A: the sender expects an answer (9014 for data uploads)."""
+        """Flag bit A (HJ 212-2017 Table 3): the sender expects an answer (9014 for data uploads)."""
         return bool(self.flag is not None and self.flag & 1)
 
     @property
     def data_time(self) -> datetime | None:
-        """CP DataTime: the start of the period for 2031/2041/2051/2061, the instant for 2011/2021."""
+        """CP DataTime (Table 4): the start of the period for 2031/2041/2051/2061, the instant for 2011/2021."""
         return self.params.get("DataTime")  # type: ignore[return-value]
 
     @property
@@ -172,7 +175,7 @@ def parse_frame(frame: bytes, *, strict: bool = True) -> Packet:
 
 
 def _decoded(segment: bytes) -> str:
-    """The segment as text; ``bad_encoding`` for bytes that are not UTF-8 or for a control character."""
+    """The segment as text (§6.3); ``bad_encoding`` for bytes that are not UTF-8 or for a control character."""
     try:
         text = segment.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -188,7 +191,7 @@ def _decoded(segment: bytes) -> str:
 
 
 def _checked_segment(frame: bytes, limit: int) -> bytes:
-    """The data segment of ``frame`` once the framing, length and CRC are right."""
+    """The data segment of ``frame`` once the framing, length and CRC are right (HJ 212-2017 Table 2)."""
     if frame[:2] != b"##":
         raise FrameError(Code.BAD_HEADER, f"frame starts with {frame[:2]!r}, not '##'", 0)
     digits = frame[2:6]
@@ -305,7 +308,7 @@ def _parse_parts(pnum_text: str | None, pno_text: str | None) -> tuple[int, int]
 
 
 def _parse_cp(body: str, strict: bool) -> tuple[dict[str, dict[str, Value]], dict[str, Value]]:
-    """``values`` by pollutant and ``params`` of one CP body (the text between the ``&&``)."""
+    """``values`` by pollutant and ``params`` of one CP body (the text between the ``&&``; HJ 212-2017 §6.3.3.1)."""
     if "&" in body:
         raise FrameError(Code.BAD_FIELD, "'&' inside the CP data area")
     # Fast path: when the separators alternate "=" and ";"/"," (every item is key=value), split on all
@@ -495,7 +498,7 @@ def _key_spec(key: str, strict: bool) -> tuple:
 
 
 def build_frame(segment: str, *, max_length: int = MAX_SEGMENT) -> bytes:
-    """Wrap a data segment (``QN=…;…;CP=&&…&&``) as a frame: ``##``, byte length, segment, CRC, CR LF."""
+    """Wrap a data segment (``QN=…;…;CP=&&…&&``) as a frame: ``##``, byte length, segment, CRC, CR LF (Table 2)."""
     data = segment.encode("utf-8")
     if len(data) > max_length:
         raise ValueError(f"data segment of {len(data)} bytes is over the {max_length}-byte limit")
@@ -513,17 +516,17 @@ def _answer(packet: Packet, cn: str, cp: str) -> bytes:
 
 
 def build_data_ack(packet: Packet) -> bytes:
-    """The 9014 data answer to an upload with Flag bit A set: ST=91, the upload's QN, PW and MN, empty CP."""
+    """The 9014 data answer (§6.5.2) to an upload with Flag bit A set: ST=91, the upload's QN, PW and MN, empty CP."""
     return _answer(packet, "9014", "")
 
 
 def build_notice_ack(packet: Packet) -> bytes:
-    """The 9013 notification answer (e.g. to 1013, a site asking for time calibration)."""
+    """The 9013 notification answer (HJ 212-2017 §6.5.3; e.g. to 1013, a site asking for time calibration)."""
     return _answer(packet, "9013", "")
 
 
 def build_request_ack(packet: Packet, qn_rtn: int) -> bytes:
-    """The 9011 request answer a site sends to a host request; ``qn_rtn`` 1 = ready … 9 = CRC error (a.6)."""
+    """The 9011 request answer a site sends to a host request; ``qn_rtn`` 1 = ready … 9 = CRC error (Table 7)."""
     return _answer(packet, "9011", f"QnRtn={int(qn_rtn)}")
 
 

@@ -1,4 +1,4 @@
-"""Public HJ 212 frames checked against DOMAIN.md a.11: for tests, the docs and the field engineer.
+"""Public HJ 212 frames checked with the HJ 212-2017 Appendix A CRC: for tests, the docs and the field engineer.
 
 Each sample says where it comes from and what ``parse_frame`` must answer in strict and in lenient
 mode (None = accepted, else the ``FrameError`` code). The CR LF that logs and READMEs drop is restored.

@@ -1,6 +1,6 @@
 """Cut a TCP byte stream into HJ 212 frames, and put split (PNUM/PNO) messages back together.
 
-``FrameSplitter`` does framing only (DOMAIN.md a.12): find ``##``, read 4 length digits, wait for the
+``FrameSplitter`` does framing only (HJ 212-2017 §6.3.1 Table 2): find ``##``, read 4 length digits, wait for the
 rest, check the CR LF where the length says it is. It hands out whole frames as bytes for
 ``parse_frame`` (which checks the CRC and everything else) and reports what it refuses as
 ``FrameError`` items in the same list, in stream order, so the receiver can log each with its peer.
@@ -196,7 +196,7 @@ class _Group:
 
 
 class SplitReassembler:
-    """Collect the parts of split messages (Flag bit D) until all PNO 1..PNUM are in.
+    """Collect the parts of split messages (Flag bit D, HJ 212-2017 Table 3) until all PNO 1..PNUM are in.
 
     Parts belong together when MN, QN and CN match (and PNUM). ``add`` returns the merged message
     when its last part arrives, a non-split packet at once, and None while parts are missing; a

@@ -85,7 +85,7 @@ _DATE_TIME = re.compile(
     r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*"
     r"(Z|[+-]\d{2}:?\d{2})?$"
 )
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?$")  # HJ 212 DataTime: YYYYMMDDhhmm[ss]
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?$")  # HJ 212-2017 DataTime: YYYYMMDDhhmm[ss]
 
 
 def parse_time(value, *, now: datetime) -> datetime:

@@ -1,4 +1,4 @@
-"""Seed the standards rows from ``standards_data`` (HJ 633-2012/2026, GB 3095-2012/2026, Table 4 validity)."""
+"""Seed the standards rows from ``standards.builtin`` (HJ 633-2012/2026, GB 3095-2012/2026, Table 4 validity)."""
 
 from dataclasses import asdict
 
@@ -6,7 +6,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from envgrid.monitoring.standards_data import AQI_TABLES, LIMIT_SETS, VALIDITY_SETS
+    from envgrid.monitoring.standards.builtin import AQI_TABLES, LIMIT_SETS, VALIDITY_SETS
 
     Version = apps.get_model("monitoring", "StandardVersion")
     Breakpoint = apps.get_model("monitoring", "StandardBreakpoint")

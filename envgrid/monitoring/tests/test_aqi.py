@@ -1,6 +1,6 @@
 """HJ 633 IAQI / AQI: breakpoints, rounding, the over-800 rules, primary pollutants and levels.
 
-References are to /work/shared/DOMAIN.md section b. ``exact`` means ``round_inputs=False`` (the
+References are to HJ 633-2012 Table 1 and docs/standards.md §2. ``exact`` means ``round_inputs=False`` (the
 concentration as given); the default rounds inputs first (µg/m³ to integers, CO to 0.1, half-to-even).
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from envgrid.monitoring.aqi import aqi_for_row, aqi_table, iaqi
-from envgrid.monitoring.standards_data import AQI_TABLES, aqi_table_by_code
+from envgrid.monitoring.standards.builtin import AQI_TABLES, aqi_table_by_code
 
 DAILY_2012 = aqi_table_by_code("hj633-2012", "daily")
 HOURLY_2012 = aqi_table_by_code("hj633-2012", "hourly")
@@ -34,7 +34,7 @@ def naive_float_iaqi(row, levels, c):
 
 
 def exact_iaqi(row, levels, c):
-    """The formula in rational arithmetic, as DOMAIN b.2 prescribes (the test's own oracle)."""
+    """The formula in rational arithmetic, rounded up as HJ 633 prescribes (the test's own oracle)."""
     points = [(bp, i) for bp, i in zip(row.concentrations, levels, strict=True) if bp is not None]
     for (low, il), (high, ih) in zip(points, points[1:], strict=False):
         if c <= high:
@@ -94,7 +94,7 @@ def test_one_step_above_and_below_each_breakpoint(table):
         ("SO2_24h", 1601, 301),
         ("O3_8h", 101, 51),  # 50 + 50/60 -> 51
         ("CO_24h", 2.1, 53),  # 50 + 50 * 0.1 / 2 = 52.5 -> 53
-        ("CO_24h", 1.9, 48),  # 47.5 -> 48 (DOMAIN b.6 item 2)
+        ("CO_24h", 1.9, 48),  # 47.5 -> 48 (python-aqi truncates the input: 25)
         ("NO2_24h", 100, 110),
     ],
 )
@@ -103,7 +103,7 @@ def test_hand_computed_values_next_to_breakpoints(indicator, value, expected):
 
 
 def test_o3_8h_of_200_is_137():
-    # DOMAIN b.6 item 3: 100 + 50 * 40 / 55 = 136.36 -> 137 (python-aqi rounds half-even to 136).
+    # Rounded up: 100 + 50 * 40 / 55 = 136.36 -> 137 (python-aqi rounds half-even to 136).
     assert one("O3_8h", 200) == 137
 
 
@@ -122,7 +122,7 @@ def test_negative_or_infinite_concentrations_are_refused():
         aqi_for_row(standard="hj633-2012", **{"PM2.5_24h": -1})
 
 
-# --- rounding: the float traps of DOMAIN b.2 ----------------------------------------------------
+# --- rounding: the float traps of IAQI ceilings-------------------------------------------------
 
 
 def test_co_2_2_is_exactly_55_where_a_float_ceiling_says_56():
@@ -159,7 +159,7 @@ def test_hourly_co_trap_65_4():
 
 @pytest.mark.parametrize("table", [DAILY_2012, HOURLY_2012, DAILY_2026], ids=lambda t: f"{t.code}-{t.mode}")
 def test_every_tenth_of_a_unit_matches_exact_rational_arithmetic(table):
-    # Given every 0.1 step of every row, from 0 to the last breakpoint (DOMAIN b.2 enumerated these)
+    # Given every 0.1 step of every row, from 0 to the last breakpoint (all enumerated once)
     traps = 0
     for indicator, row in table.rows.items():
         top = row.defined[-1][0]
@@ -178,7 +178,7 @@ def test_every_tenth_of_a_unit_matches_exact_rational_arithmetic(table):
 @pytest.mark.parametrize(
     ("value", "exact", "rounded"),
     [
-        (47.3, 66, 65),  # DOMAIN b.6 item 3: 65.375 -> 66 as given; 47 -> 65 when rounded first
+        (47.3, 66, 65),  # rounded up: 65.375 -> 66 as given; 47 -> 65 when rounded first
         (35.5, 51, 52),  # b.6 item 2; rounded half-to-even to 36
         (75.5, 101, 102),  # b.6 item 2; 75.5 -> 76 (even)
         (36.5, 52, 52),  # 36.5 -> 36 (even): 51.25 -> 52

@@ -1,4 +1,4 @@
-"""The HJ 212 CRC (DOMAIN.md a.8): check values, and the fast versions equal to the standard's bit loop."""
+"""The HJ 212 CRC (HJ 212-2017 Appendix A): check values, and the fast versions equal to the standard's bit loop."""
 
 import random
 

@@ -286,7 +286,7 @@ def test_loop_factory_names():
 def test_on_sqlite_the_writer_leaves_wal_checkpoints_to_the_checkpoint_thread():
     from django.db import connection
 
-    from envgrid.monitoring.receiver import _checkpoint
+    from envgrid.monitoring.receiver.server import _checkpoint
 
     rx = Receiver("127.0.0.1", 0)
     rx._tune_sqlite()

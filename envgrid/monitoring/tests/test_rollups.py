@@ -429,12 +429,12 @@ def test_latest_aqi_skips_a_newer_hour_that_has_no_aqi():
 def test_months_rebuilt_side_by_side_give_what_one_connection_gives(monkeypatch):
     import threading
 
-    from envgrid.monitoring import rollups
+    from envgrid.monitoring.rollups import build
 
     threads = set()
-    in_thread = rollups._rebuild_month_in_thread
+    in_thread = build._rebuild_month_in_thread
     monkeypatch.setattr(
-        rollups, "_rebuild_month_in_thread", lambda *args: threads.add(threading.get_ident()) or in_thread(*args)
+        build, "_rebuild_month_in_thread", lambda *args: threads.add(threading.get_ident()) or in_thread(*args)
     )
     a, b = station(), station(mn="5A4A00000000000000000002")
     start = MIDNIGHT_UTC - timedelta(days=12)  # 2026-10-29 … 2026-11-11 Beijing: two months

@@ -14,7 +14,6 @@ from django.core.management import call_command
 
 from envgrid.monitoring.hj212.packet import CHINA, build_data_ack, build_frame, parse_frame
 from envgrid.monitoring.models import Reading, Station
-from envgrid.monitoring.services import stations_simulated_ensure
 from envgrid.monitoring.simulator import (
     FACTORS,
     SimResult,
@@ -23,6 +22,7 @@ from envgrid.monitoring.simulator import (
     simulate,
     station_value_block,
     station_values,
+    stations_simulated_ensure,
 )
 from envgrid.monitoring.tests.test_receiver import running_receiver
 

@@ -1,24 +1,22 @@
-"""The standards as versioned data: DOMAIN.md b.1 / b.7 / c.1-c.3 reproduced, and picked by date."""
+"""The standards as versioned data: HJ 633 and GB 3095 tables reproduced, and picked by date."""
 
 from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from envgrid.monitoring.standards_data import (
+from envgrid.monitoring.standards.builtin import (
     AQI_TABLES,
-    DAILY_INDICATORS,
-    HOURLY_INDICATORS,
-    IAQI_LEVELS,
     LIMIT_SETS,
     VALIDITY_SETS,
     aqi_table_by_code,
     standard_in_force,
 )
+from envgrid.monitoring.standards.records import DAILY_INDICATORS, HOURLY_INDICATORS, IAQI_LEVELS
 
 TAGS = {"[V]", "[S]", "[M]", "[U]"}
 
-# DOMAIN.md b.1, transcribed column by column (IAQI 0, 50, 100, 150, 200, 300, 400, 500).
+# HJ 633-2012 Table 1, transcribed column by column (IAQI 0, 50, 100, 150, 200, 300, 400, 500).
 DOMAIN_B1 = {
     "SO2_24h": (0, 50, 150, 475, 800, 1600, 2100, 2620),
     "SO2_1h": (0, 150, 500, 650, 800, None, None, None),
@@ -121,7 +119,7 @@ def test_standard_in_force_refuses_dates_before_any_version_and_unknown_kinds():
 
 
 def test_gb3095_limits_by_date_including_the_phase_1_transitional_pm25_values():
-    # Given the day before, the first day, and the phase change of GB 3095-2026 (DOMAIN c.1, c.2)
+    # Given the day before, the first day, and the phase change of GB 3095-2026
     before = standard_in_force("limits", date(2026, 2, 28))
     phase1 = standard_in_force("limits", date(2026, 3, 1))
     last_phase1 = standard_in_force("limits", date(2030, 12, 31))
@@ -134,7 +132,7 @@ def test_gb3095_limits_by_date_including_the_phase_1_transitional_pm25_values():
     assert (phase1.limit("PM2.5", "24h", grade=1), phase1.limit("PM2.5", "annual", grade=1)) == (25, 10)
     assert (phase2.limit("PM2.5", "24h"), phase2.limit("PM2.5", "annual")) == (50, 25)
     assert before.limit("O3", "8h_max") == 160 and before.limit("CO", "24h") == 4
-    # PM10/SO2/NO2 revisions are unknown (DOMAIN c.2 [U]): carried over and tagged so.
+    # PM10/SO2/NO2 revisions are unknown [U]: carried over and tagged so.
     pm10 = next(v for v in phase2.values if v.pollutant == "PM10" and v.averaging == "annual")
     assert (pm10.grade_2, pm10.evidence) == (70, "[U]")
     with pytest.raises(KeyError):

@@ -14,7 +14,7 @@ from envgrid.core.models import AuditEvent
 from envgrid.monitoring import standards
 from envgrid.monitoring.aqi import aqi_for_row, aqi_table
 from envgrid.monitoring.models import StandardBreakpoint, StandardLimit, StandardValidityRule, StandardVersion
-from envgrid.monitoring.standards_data import AQI_TABLES, LIMIT_SETS, VALIDITY_SETS
+from envgrid.monitoring.standards.builtin import AQI_TABLES, LIMIT_SETS, VALIDITY_SETS
 
 pytestmark = pytest.mark.django_db
 
@@ -29,9 +29,9 @@ def test_the_seed_migration_holds_every_built_in_version():
 
 @pytest.mark.parametrize("kind", ["aqi_daily", "aqi_hourly", "limits", "validity"])
 def test_the_loader_turns_rows_into_the_same_objects_as_the_built_in_data(kind):
-    from envgrid.monitoring.standards_data import _catalogue
+    from envgrid.monitoring.standards.builtin import builtin_catalogue
 
-    assert standards.catalogue(kind) == _catalogue(kind)
+    assert standards.catalogue(kind) == builtin_catalogue(kind)
 
 
 def test_the_aqi_computed_with_the_rows_equals_the_built_in_tables():

@@ -19,7 +19,7 @@ from envgrid.monitoring.stats import area_statistics, rank_areas, rankings
 
 pytestmark = pytest.mark.django_db
 ALL_VALID = sum(VALID_BITS.values())
-# The published worked example (DOMAIN.md c.4): composite index 3.06
+# The published worked example of the ranking rules' composite index: 3.06
 EXAMPLE = {"pm25": 21.0, "pm10": 39.0, "so2": 9.0, "no2": 15.0, "o3_8h": 192.0, "co": 0.7, "o3_1h_max": 200.0}
 
 

@@ -1,6 +1,6 @@
 """``manage.py aqi --mode daily|hourly [--standard CODE] [--output FILE] FILE``: AQI per HJ 633 for a CSV.
 
-The CSV's indicator columns are named as in DOMAIN.md b.1 (``SO2_24h``, ``NO2_24h``, ``PM10_24h``,
+The CSV's indicator columns are named after HJ 633-2012 Table 1 (``SO2_24h``, ``NO2_24h``, ``PM10_24h``,
 ``CO_24h``, ``PM2.5_24h``, ``O3_1h``, ``O3_8h``, ``SO2_1h``, ``NO2_1h``, ``CO_1h``, ``PM10_1h``,
 ``PM2.5_1h``); every other column is passed through. Blank cells are missing values; a non-numeric,
 negative or infinite cell is an error naming its row and column, and then nothing is written.
@@ -29,7 +29,8 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from envgrid.monitoring.aqi import CHINA_TZ, aqi_table
-from envgrid.monitoring.standards_data import ALL_INDICATORS, AQI_TABLES, aqi_table_by_code
+from envgrid.monitoring.standards.builtin import AQI_TABLES, aqi_table_by_code
+from envgrid.monitoring.standards.records import ALL_INDICATORS
 
 RESULT_COLUMNS = (
     "AQI",
@@ -134,7 +135,7 @@ class Command(BaseCommand):
     help = "Compute the China AQI (HJ 633) for every row of a CSV of concentrations and write the rows back."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV with indicator columns named as in DOMAIN.md b.1 ('-' for stdin)")
+        parser.add_argument("file", help="CSV with indicator columns named after HJ 633-2012 Table 1 ('-' for stdin)")
         parser.add_argument(
             "--mode", choices=("daily", "hourly"), required=True, help="日报 (daily) or 实时报 (hourly)"
         )
@@ -147,13 +148,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--exact-inputs",
             action="store_true",
-            help="Use concentrations as given instead of rounding them first (DOMAIN.md b.2).",
+            help="Use concentrations as given instead of rounding them first (GB/T 8170).",
         )
         parser.add_argument(
             "--particles",
             choices=("1h", "24h", "both"),
             default="both",
-            help="Hourly report: which particle values enter the AQI (DOMAIN.md b.5, open question).",
+            help="Hourly report: which particle values enter the AQI (HJ 633-2012 leaves it open).",
         )
 
     def handle(self, *args, file: str, mode: str, standard: str | None, output: str | None, **options):

@@ -10,7 +10,7 @@ queued it lingers, up to ``max_linger``, for the rest of the wave: see ``_gather
 ``readings_store`` in one transaction, in one worker thread (a one-thread pool: one database connection,
 kept open; on SQLite its WAL checkpoints are done by another thread, see ``_tune_sqlite``), so the event
 loop never waits on the disk and a slow disk makes batches bigger instead of stalling connections. Each queued
-packet remembers its connection; the 9014 answers (Flag bit A) of a batch are handed to the event loop as
+packet remembers its connection; the 9014 answers (Flag bit A, §6.5.2) of a batch are handed to the event loop as
 soon as its transaction is committed: an acknowledged upload is always stored. ``readings_stored`` is sent
 by the receiver itself, once per ``notify_seconds`` for all the readings committed meanwhile, after their
 answers: its receivers (rollups, alerts) neither delay the answers nor run once per batch. SIGTERM/SIGINT
@@ -28,65 +28,20 @@ import signal
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from envgrid.monitoring.choices import BAD_PASSWORD, INACTIVE_STATION, UNKNOWN_MN
 from envgrid.monitoring.hj212.errors import FrameError
-from envgrid.monitoring.hj212.packet import Packet, build_data_ack, parse_frame
-from envgrid.monitoring.hj212.stream import FrameSplitter, SplitReassembler
+from envgrid.monitoring.hj212.packet import build_data_ack, parse_frame
 from envgrid.monitoring.models import Station
+from envgrid.monitoring.receiver.connection import Connection, Item
 from envgrid.monitoring.selectors import station_credentials
 from envgrid.monitoring.services import Reject, StoreResult, frames_reject, readings_store, receiver_stat_save
 from envgrid.monitoring.signals import readings_stored
 
-logger = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class _Item:
-    packet: Packet
-    connection: _Connection
-
-
-class _Connection(asyncio.Protocol):
-    """One device connection: framing, parsing and authentication as bytes arrive; answers once committed."""
-
-    def __init__(self, receiver: Receiver):
-        self.receiver = receiver
-        self.splitter = FrameSplitter()
-        self.reassembler = SplitReassembler()
-        self.transport: asyncio.Transport | None = None
-        self.peer = ""
-        self.closed = False
-        self.last_active = time.monotonic()
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        address = transport.get_extra_info("peername")
-        self.peer = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else str(address)
-        self.receiver._opened(self)
-
-    def data_received(self, data: bytes) -> None:
-        self.last_active = time.monotonic()
-        take = self.receiver._take
-        for item in self.splitter.feed(data):
-            take(item, self)
-        if len(self.reassembler):
-            for error in self.reassembler.expire():
-                self.receiver._reject(error.code, error.message, self.peer, b"")
-
-    def connection_lost(self, exc) -> None:
-        self.closed = True
-        for error in self.splitter.finish():
-            self.receiver._reject(error.code, error.message, self.peer, error.raw)
-        self.receiver._closed(self)
-
-    def answer(self, frames: list[bytes]) -> None:
-        if not self.closed and frames:
-            self.transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
+logger = logging.getLogger("envgrid.monitoring.receiver")
 
 
 class Receiver:
@@ -119,7 +74,7 @@ class Receiver:
         self.counters = Counter()
         self.rejects = Counter()
         self.started = asyncio.Event()
-        self._pending: list[_Item] = []  # accepted packets waiting for the writer, in arrival order
+        self._pending: list[Item] = []  # accepted packets waiting for the writer, in arrival order
         self._pending_rejects: list[Reject] = []
         self._unnotified: list[tuple] = []  # keys of committed readings not yet sent with readings_stored
         self._notify_due: asyncio.TimerHandle | None = None
@@ -131,8 +86,8 @@ class Receiver:
         self._tuned_connection = None  # the writer's SQLite connection once its automatic checkpoints are off
         self._stopping: asyncio.Event | None = None
         self._server: asyncio.Server | None = None
-        self._connections: set[_Connection] = set()
-        self._paused: set[_Connection] = set()
+        self._connections: set[Connection] = set()
+        self._paused: set[Connection] = set()
         self.max_queued = 20 * batch_size  # beyond this, connections stop being read until the writer catches up
         self._started_at = timezone.now()
 
@@ -146,7 +101,7 @@ class Receiver:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self._stopping.set)
         await self._refresh_stations()
-        self._server = await loop.create_server(lambda: _Connection(self), self.host, self.port)
+        self._server = await loop.create_server(lambda: Connection(self), self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         writer = asyncio.create_task(self._writer())
         housekeeping = asyncio.create_task(self._housekeeping())
@@ -180,17 +135,17 @@ class Receiver:
 
     # --- connections ---------------------------------------------------------------------------------
 
-    def _opened(self, connection: _Connection) -> None:
+    def _opened(self, connection: Connection) -> None:
         self._connections.add(connection)
         self.counters["connections_total"] += 1
         self.counters["connections_open"] += 1
 
-    def _closed(self, connection: _Connection) -> None:
+    def _closed(self, connection: Connection) -> None:
         self._connections.discard(connection)
         self._paused.discard(connection)
         self.counters["connections_open"] -= 1
 
-    def _take(self, item: bytes | FrameError, connection: _Connection) -> None:
+    def _take(self, item: bytes | FrameError, connection: Connection) -> None:
         """Check one frame from the splitter; queue it for the writer or as a refusal."""
         if type(item) is not bytes:
             self._reject(item.code, item.message, connection.peer, item.raw)
@@ -221,7 +176,7 @@ class Receiver:
             if packet is None:
                 return
         pending = self._pending
-        pending.append(_Item(packet, connection))
+        pending.append(Item(packet, connection))
         if not self._work.is_set():
             self._work.set()
         if len(pending) > self.max_queued and not connection.closed:
@@ -286,14 +241,14 @@ class Receiver:
         except Exception:  # the data is stored and answered; a receiver's failure is its own
             logger.exception("HJ 212 receiver: a readings_stored receiver failed on %s readings", len(keys))
 
-    async def _write(self, loop, items: list[_Item], rejects: list[Reject]) -> None:
+    async def _write(self, loop, items: list[Item], rejects: list[Reject]) -> None:
         """Store one batch in the writer thread; its answers go out from the commit (``_answer``)."""
         try:
             await loop.run_in_executor(self._executor, self._store, loop, items, rejects)
         except Exception:  # the database is down or refuses: answer nothing, the devices resend
             logger.exception("HJ 212 receiver: storing a batch of %s packets failed", len(items))
 
-    def _store(self, loop, items: list[_Item], rejects: list[Reject]) -> None:
+    def _store(self, loop, items: list[Item], rejects: list[Reject]) -> None:
         """In the writer thread: the batch's readings in one transaction, answered as soon as it is committed
         (``readings_store`` commits before it returns); then the refusals."""
         try:
@@ -337,9 +292,9 @@ class Receiver:
             except Exception:
                 logger.exception("HJ 212 receiver: WAL checkpoint failed")
 
-    def _answer(self, items: list[_Item], result: StoreResult) -> None:
+    def _answer(self, items: list[Item], result: StoreResult) -> None:
         """In the event loop, once a batch is committed: answer the accepted packets that asked for it."""
-        answers: dict[_Connection, list[bytes]] = {}
+        answers: dict[Connection, list[bytes]] = {}
         for accepted, item in zip(result.accepted, items, strict=True):
             if accepted:
                 packet = item.packet
@@ -419,51 +374,3 @@ def _checkpoint() -> None:
 def _load_stations() -> dict:
     close_old_connections()
     return station_credentials()
-
-
-# --- the event loop -----------------------------------------------------------------------------------
-
-LOOPS = ("auto", "uvloop", "asyncio")
-
-
-def loop_factory(kind: str = "auto"):
-    """A new-event-loop function for ``asyncio.Runner``: uvloop when asked for (``auto``: when installed)."""
-    if kind not in LOOPS:
-        raise ValueError(f"event loop {kind!r} is not one of {', '.join(LOOPS)}")
-    if kind != "asyncio":
-        try:
-            import uvloop
-        except ImportError:
-            if kind == "uvloop":
-                raise
-        else:
-            return uvloop.new_event_loop
-    return asyncio.new_event_loop
-
-
-def serve(host: str, port: int, *, loop: str = "auto", **options) -> None:
-    """Run a receiver in this thread until SIGTERM or SIGINT."""
-    with asyncio.Runner(loop_factory=loop_factory(loop)) as runner:
-        runner.run(Receiver(host, port, **options).run(handle_signals=True))
-
-
-# --- ``manage.py hj212 serve`` ------------------------------------------------------------------------
-
-
-def add_serve_arguments(parser) -> None:
-    from django.conf import settings
-
-    parser.add_argument("--host", default=settings.HJ212_HOST, help="Address to listen on (default: HJ212_HOST).")
-    parser.add_argument("--port", type=int, default=settings.HJ212_PORT, help="TCP port (default: HJ212_PORT).")
-    parser.add_argument(
-        "--batch-size", type=int, default=settings.HJ212_BATCH_SIZE, help="Most packets stored per transaction."
-    )
-    parser.add_argument(
-        "--loop", choices=LOOPS, default="auto", help="Event loop: uvloop if installed (auto), or asyncio's own."
-    )
-
-
-def serve_from_options(stdout, *, host: str, port: int, batch_size: int, loop: str = "auto", **options) -> None:
-    stdout.write(f"HJ 212 receiver on {host}:{port} (Ctrl-C or SIGTERM stops it after storing what it took).")
-    stdout.flush()
-    serve(host, port, batch_size=batch_size, loop=loop)

@@ -1,19 +1,16 @@
-"""Play HJ 212 stations against a receiver: CN 2051 minute data with Flag=5, each upload waiting for its 9014.
+"""The load generator: simulated stations playing HJ 212 CN 2051 minute data with Flag=5 against a receiver,
+each upload waiting for its 9014.
 
-Values follow a plausible day in the district: particles higher at night and in the morning rush, NO2 and
-CO with the rush hours, O3 peaking in the afternoon, temperature and humidity in opposite phase, plus a
-per-station level and noise (seeded by the MN, so a run is repeatable). ``--episode`` drives the first
-station through a pollution episode: PM up to five times the usual level for an hour of every three
-simulated hours (in a finite run: through its middle third).
-
-``speed`` is simulated minutes per real minute: 1 is real time (one upload per station per minute), 0 sends
-as fast as the answers come (the load generator). ``minutes=0`` runs until stopped.
+Each station is an ``asyncio.Protocol`` driven by callbacks, not a coroutine over streams: the load generator
+shares the CPU with the receiver it measures, and a stream round trip (write, drain, readuntil, a timeout
+scope) costs several times the work of the frame itself. For the same reason the values come from
+``station_value_block`` (the model of ``station_values``, vectorised over blocks of minutes), and the frame is
+one ``%`` format of a per-station template.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import random
 import time
 import zlib
@@ -21,10 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from envgrid.monitoring.hj212.errors import FrameError
-from envgrid.monitoring.hj212.packet import CHINA, build_frame, format_china_time, parse_frame
+from envgrid.monitoring.hj212.packet import build_frame, format_china_time, parse_frame
+from envgrid.monitoring.simulator.values import DECIMALS, FACTORS, episode_factor, station_value_block
 
 ST_AIR = "22"
-FLAG_ACK = 5  # HJ 212-2017, acknowledge required
+FLAG_ACK = 5  # HJ 212-2017 §6.3.2 Table 3: version 1, acknowledge required
 
 
 @dataclass(frozen=True)
@@ -47,113 +45,15 @@ class SimResult:
         return f"sent {self.sent}, acknowledged {self.acked}, lost/unacknowledged {self.lost} in {self.seconds:.1f} s"
 
 
-def _bump(hour: float, centre: float, width: float) -> float:
-    distance = min(abs(hour - centre), 24 - abs(hour - centre))
-    return math.exp(-((distance / width) ** 2))
-
-
-def episode_factor(index: int, minutes: int) -> float:
-    """How many times the usual PM level the episode station sends at its ``index``-th minute."""
-    if minutes:
-        start, length = minutes // 3, max(minutes // 3, 1)
-        position = index - start
-    else:
-        start, length = 60, 60
-        position = index % 180 - start
-    if not 0 <= position < length:
-        return 1.0
-    return 1.0 + 4.0 * (1 - abs(2 * position / length - 1))  # a triangle up to 5x and back
-
-
-def station_values(rng: random.Random, level: float, moment: datetime, pm_factor: float = 1.0) -> dict:
-    """One minute of ambient-air and weather values for ``moment`` (China time)."""
-    hour = moment.hour + moment.minute / 60
-    particles = 1 + 0.5 * _bump(hour, 8, 2) + 0.6 * _bump(hour, 23, 3.5) - 0.3 * _bump(hour, 15, 3)
-    rush = 1 + 0.6 * _bump(hour, 8, 1.5) + 0.5 * _bump(hour, 18, 1.5)
-    sun = _bump(hour, 15, 3.5)
-
-    def noisy(value: float, spread: float = 0.08) -> float:
-        return round(max(value * rng.gauss(1, spread), 0.0), 1)
-
-    pm25 = noisy(38 * level * particles * pm_factor)
-    return {
-        "a34004": {"Avg": pm25, "Flag": "N"},
-        "a34002": {"Avg": noisy(pm25 * 1.6 + 12), "Flag": "N"},
-        "a21026": {"Avg": noisy(7 * level), "Flag": "N"},
-        "a21004": {"Avg": noisy(28 * level * rush), "Flag": "N"},
-        "a21005": {"Avg": round(max(0.5 * level * rush * rng.gauss(1, 0.05), 0.05), 3), "Flag": "N"},
-        "a05024": {"Avg": noisy(25 + 130 * sun), "Flag": "N"},
-        "a01001": {"Avg": round(9 + 7 * math.sin((hour - 9) / 24 * 2 * math.pi) + rng.gauss(0, 0.3), 1), "Flag": "N"},
-        "a01002": {"Avg": round(min(95, 55 - 20 * sun + rng.gauss(0, 2)), 1), "Flag": "N"},
-        "a01006": {"Avg": round(101.3 + rng.gauss(0, 0.05), 2), "Flag": "N"},
-        "a01007": {"Avg": round(abs(1.5 + 1.5 * sun + rng.gauss(0, 0.4)), 1), "Flag": "N"},
-        "a01008": {"Avg": round((200 + 40 * math.sin(hour / 3) + rng.gauss(0, 10)) % 360, 0), "Flag": "N"},
-    }
-
-
-# --- the load generator ---------------------------------------------------------------------------------
-#
-# Each station is an ``asyncio.Protocol`` driven by callbacks, not a coroutine over streams: the load
-# generator shares the CPU with the receiver it measures, and a stream round trip (write, drain, readuntil,
-# a timeout scope) costs several times the work of the frame itself. For the same reason the values come
-# from ``station_value_block`` (the model of ``station_values``, vectorised over blocks of minutes), and
-# the frame is one ``%`` format of a per-station template.
-
-FACTORS = ("a34004", "a34002", "a21026", "a21004", "a21005", "a05024", "a01001", "a01002", "a01006", "a01007", "a01008")
-_DECIMALS = (1, 1, 1, 1, 3, 1, 1, 1, 2, 1, 0)
 BLOCK_MINUTES = 240  # values computed per station at a time (NumPy's cost is per call, not per value)
 _RETRY_SECONDS = 0.5  # after a refused connection, before the next try
-
-
-def _bumps(hours, centre: float, width: float):
-    import numpy as np
-
-    distance = np.abs(hours - centre)
-    distance = np.minimum(distance, 24 - distance)
-    return np.exp(-((distance / width) ** 2))
-
-
-def station_value_block(rng, level: float, first: datetime, pm_factors):
-    """``station_values`` for ``len(pm_factors)`` consecutive minutes from ``first`` (China time), at once.
-
-    The same model (diurnal shapes, noise, rounding), computed with NumPy over the block; ``rng`` is a
-    ``numpy.random.Generator``. A float array: rows are minutes, columns ``FACTORS``.
-    """
-    import numpy as np
-
-    local = first.astimezone(CHINA)
-    count = len(pm_factors)
-    hours = (local.hour + local.minute / 60 + local.second / 3600 + np.arange(count) / 60) % 24
-    particles = 1 + 0.5 * _bumps(hours, 8, 2) + 0.6 * _bumps(hours, 23, 3.5) - 0.3 * _bumps(hours, 15, 3)
-    rush = 1 + 0.6 * _bumps(hours, 8, 1.5) + 0.5 * _bumps(hours, 18, 1.5)
-    sun = _bumps(hours, 15, 3.5)
-    noise = rng.standard_normal((len(FACTORS), count))
-
-    def noisy(value, row: int, spread: float = 0.08):
-        return np.round(np.maximum(value * (1 + spread * noise[row]), 0.0), 1)
-
-    pm25 = noisy(38 * level * particles * np.asarray(pm_factors, dtype=float), 0)
-    columns = [
-        pm25,
-        noisy(pm25 * 1.6 + 12, 1),
-        noisy(np.full(count, 7 * level), 2),
-        noisy(28 * level * rush, 3),
-        np.round(np.maximum(0.5 * level * rush * (1 + 0.05 * noise[4]), 0.05), 3),
-        noisy(25 + 130 * sun, 5),
-        np.round(9 + 7 * np.sin((hours - 9) / 24 * 2 * np.pi) + 0.3 * noise[6], 1),
-        np.round(np.minimum(95, 55 - 20 * sun + 2 * noise[7]), 1),
-        np.round(101.3 + 0.05 * noise[8], 2),
-        np.round(np.abs(1.5 + 1.5 * sun + 0.4 * noise[9]), 1),
-        np.round((200 + 40 * np.sin(hours / 3) + 10 * noise[10]) % 360, 0),
-    ]
-    return np.column_stack(columns)
 
 
 def _frame_template(station: SimStation) -> str:
     """The station's CN 2051 segment with ``%`` slots for QN, DataTime and the values (flags all N)."""
     mn, pw = station.mn.replace("%", "%%"), station.password.replace("%", "%%")
     items = ";".join(
-        f"{code}-Avg=%.{decimals}f,{code}-Flag=N" for code, decimals in zip(FACTORS, _DECIMALS, strict=True)
+        f"{code}-Avg=%.{decimals}f,{code}-Flag=N" for code, decimals in zip(FACTORS, DECIMALS, strict=True)
     )
     return f"QN=%s;ST={ST_AIR};CN=2051;PW={pw};MN={mn};Flag={FLAG_ACK};CP=&&DataTime=%s;{items}&&"
 
@@ -450,83 +350,4 @@ async def simulate(
             mn, first = player.station.mn, run.clock.start
             result.acked_keys += [(mn, first + timedelta(minutes=minute)) for minute in player.acked_minutes]
     result.seconds = time.monotonic() - began
-    return result
-
-
-def generated_mn(number: int) -> str:
-    """A deterministic 24-hex MN for the ``number``-th simulated station beyond the registered ones."""
-    return f"E5{number:022X}"
-
-
-# --- ``manage.py hj212 simulate`` ---------------------------------------------------------------------
-
-
-def add_simulate_arguments(parser) -> None:
-    from django.conf import settings
-
-    parser.add_argument("--host", default=settings.HJ212_HOST, help="The receiver's address (default: HJ212_HOST).")
-    parser.add_argument(
-        "--port", type=int, default=settings.HJ212_PORT, help="The receiver's port (default: HJ212_PORT)."
-    )
-    parser.add_argument(
-        "--stations",
-        type=int,
-        default=0,
-        help="How many stations to play (default: every active one); beyond those, generated MNs are registered.",
-    )
-    parser.add_argument("--minutes", type=int, default=60, help="Simulated minutes per station; 0 runs until stopped.")
-    parser.add_argument(
-        "--speed",
-        type=float,
-        default=0.0,
-        help="Simulated minutes per real minute: 1 is real time, 0 (default) is as fast as answered.",
-    )
-    parser.add_argument("--episode", action="store_true", help="Drive the first station through a pollution episode.")
-    parser.add_argument(
-        "--loop", choices=("auto", "uvloop", "asyncio"), default="auto", help="Event loop: uvloop if installed (auto)."
-    )
-
-
-def simulate_from_options(
-    stdout,
-    *,
-    host: str,
-    port: int,
-    stations: int,
-    minutes: int,
-    speed: float,
-    episode: bool,
-    loop: str = "auto",
-    **options,
-):
-    import signal
-    import threading
-
-    from envgrid.monitoring.models import Station
-    from envgrid.monitoring.services import stations_simulated_ensure
-
-    if stations:
-        rows = stations_simulated_ensure(count=stations)
-    else:
-        rows = list(Station.objects.filter(is_active=True).order_by("mn"))
-    players = [SimStation(row.mn, row.password) for row in rows]
-    stdout.write(
-        f"Simulating {len(players)} stations against {host}:{port}, "
-        f"{minutes or 'endless'} minutes, speed {speed or 'max'}."
-    )
-    stdout.flush()
-
-    async def run() -> SimResult:
-        stop = asyncio.Event()
-        running = asyncio.get_running_loop()
-        if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                running.add_signal_handler(sig, stop.set)
-        return await simulate(host, port, players, minutes=minutes, speed=speed, episode=episode, stop=stop)
-
-    from envgrid.monitoring.receiver import loop_factory
-
-    with asyncio.Runner(loop_factory=loop_factory(loop)) as runner:
-        result = runner.run(run())
-    stdout.write(result.describe())
     return result

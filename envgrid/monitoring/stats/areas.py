@@ -1,31 +1,10 @@
-"""Air-quality statistics and rankings of areas (station, grid, community, street, district) over a period.
-
-Method (DOMAIN.md c.4, HJ 663), all from the stations' daily rollups:
-
-- An area's day: for each pollutant, the mean of its stations' **valid** daily values (as a city's daily value
-  is the mean of its stations'); the day is a valid monitoring day of the area when at least one of its stations
-  had a valid day. The area's daily AQI (日报) is computed from those values by the table in force on the day.
-- Period means of SO2, NO2, PM10, PM2.5: arithmetic mean over the area's valid days of each pollutant.
-- O3: 90th percentile of the daily maximum 8-h values; CO: 95th percentile of daily means (HJ 663 percentile:
-  k = 1 + (n-1)p, linear — NumPy's default).
-- 优良天数比例: days with AQI <= 100 / valid days × 100 %.
-- 综合指数: sum of C_i / S_i over the six pollutants, S = the Grade II limits in force at the period's end
-  (annual SO2, NO2, PM10, PM2.5; O3 daily max 8-h; CO 24-h), with concentrations rounded as published
-  (integers, CO one decimal) and the index to 2 decimals. Smaller is better.
-- Each figure carries its coverage: the days with a valid value against the days of the period so far.
-- An area ranks only with enough valid days (the annual-mean rule: 324 a year, 27 a month — 25 in February —
-  and proportionally for other periods); otherwise it is listed unranked with the reason. Ties rank equal
-  ("1, 2, 2, 4").
-
-A period that spans a change of standard (e.g. HJ 633-2026 from 2026-03-01) says so in ``notes``: each day
-is judged by the rules in force on it.
-"""
+"""The statistics of the areas of a level over a period, from the stations' daily rollups: one SQL query groups
+the valid station days by area and day, NumPy makes the period figures of all areas at once."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -38,13 +17,11 @@ from envgrid.grids.choices import COMMUNITY_LEVELS, STREET_LEVELS
 from envgrid.grids.models import Grid, Region
 from envgrid.monitoring import standards
 from envgrid.monitoring.aqi import aqi_table
-from envgrid.monitoring.models import Station
+from envgrid.monitoring.models import DailyRollup, Station
 from envgrid.monitoring.periods import Period
 from envgrid.monitoring.rollups import VALID_BITS, day_index, local_day
+from envgrid.monitoring.stats.figures import LEVELS, AreaStats, Figure, StatsResult
 
-LEVELS = ("station", "grid", "community", "street", "district")
-RANKING_LEVELS = ("street", "grid")
-RANK_BY = ("composite_index", "pm25", "good_ratio")
 # (daily column, validity bit, AQI daily indicator)
 _DAILY = (
     ("pm25", VALID_BITS["pm25"], "PM2.5_24h"),
@@ -62,7 +39,7 @@ _KEY_SQL = {
     "street": "g.street_id",
     "district": "(d.station_id * 0)",  # an expression: a bare 0 in GROUP BY is a column position
 }
-# Composite index: pollutant figure -> (limit pollutant, averaging) of GB 3095 Grade II (DOMAIN c.4)
+# Composite index (ranking rules): pollutant figure -> (limit pollutant, averaging) of GB 3095 Grade II
 _COMPOSITE = {
     "so2": ("SO2", "annual"),
     "no2": ("NO2", "annual"),
@@ -72,113 +49,6 @@ _COMPOSITE = {
     "co_p95": ("CO", "24h"),
 }
 _DECIMALS = {"pm25": 0, "pm10": 0, "so2": 0, "no2": 0, "o3_8h_p90": 0, "co_p95": 1}
-
-
-@dataclass
-class Figure:
-    """One statistic with the days behind it (coverage: ``days`` valid of ``expected``)."""
-
-    value: float | None
-    days: int
-    expected: int
-
-    def as_dict(self) -> dict:
-        return {"value": self.value, "coverage": {"observed": self.days, "expected": self.expected}}
-
-
-@dataclass
-class AreaStats:
-    """The statistics of one area over one period."""
-
-    level: str
-    area_id: int
-    code: str
-    name: str
-    stations: int
-    expected_days: int
-    required_days: int
-    valid_days: int = 0
-    good_days: int = 0
-    figures: dict[str, Figure] = field(default_factory=dict)
-    composite_index: float | None = None
-    ranked: bool = False
-    reason: str = ""
-    rank: int | None = None
-    changes: dict[str, dict] = field(default_factory=dict)
-
-    @property
-    def good_ratio(self) -> float | None:
-        if not self.valid_days:
-            return None
-        return round(self.good_days * 100 / self.valid_days, 1)
-
-    def value(self, name: str) -> float | None:
-        if name == "composite_index":
-            return self.composite_index
-        if name == "good_ratio":
-            return self.good_ratio
-        figure = self.figures.get(name)
-        return figure.value if figure else None
-
-    def as_dict(self) -> dict:
-        return {
-            "level": self.level,
-            "id": self.area_id,
-            "code": self.code,
-            "name": self.name,
-            "rank": self.rank,
-            "ranked": self.ranked,
-            "reason": self.reason,
-            "stations": self.stations,
-            "valid_days": self.valid_days,
-            "good_days": self.good_days,
-            "expected_days": self.expected_days,
-            "required_days": self.required_days,
-            "good_ratio": {
-                "value": self.good_ratio,
-                "coverage": {"observed": self.valid_days, "expected": self.expected_days},
-            },
-            "composite_index": {
-                "value": self.composite_index,
-                "coverage": {"observed": self.valid_days, "expected": self.expected_days},
-            },
-            **{name: figure.as_dict() for name, figure in self.figures.items()},
-            "changes": self.changes,
-        }
-
-
-@dataclass
-class StatsResult:
-    """Statistics of areas over a period, with the standards applied and any note about them."""
-
-    level: str
-    period: Period
-    expected_days: int
-    areas: list[AreaStats]
-    standards: dict[str, list[str]]
-    spans_standard_change: bool
-    notes: list[str]
-    compared_with: dict[str, str] = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return {
-            "level": self.level,
-            "period": {
-                "label": self.period.label,
-                "kind": self.period.kind,
-                "start": self.period.start.isoformat(),
-                "end": self.period.last_day.isoformat(),
-                "expected_days": self.expected_days,
-            },
-            "standards": self.standards,
-            "spans_standard_change": self.spans_standard_change,
-            "notes": self.notes,
-            "compared_with": self.compared_with,
-            "results": [area.as_dict() for area in self.areas],
-        }
-
-
-# --- building blocks ----------------------------------------------------------------------------------------
 
 
 def _round_half_even(value: float, decimals: int) -> float:
@@ -241,8 +111,8 @@ def _area_days(level: str, period: Period, area_ids: Sequence[int] | None) -> li
         params += list(area_ids)
     sql = (
         f"SELECT {key} AS area, d.day, {', '.join(parts)}, COUNT(CASE WHEN d.valid THEN 1 END) "
-        "FROM monitoring_dailyrollup d JOIN monitoring_station s ON s.id = d.station_id "
-        "LEFT JOIN grids_grid g ON g.id = s.grid_id "
+        f"FROM {DailyRollup._meta.db_table} d JOIN {Station._meta.db_table} s ON s.id = d.station_id "
+        f"LEFT JOIN {Grid._meta.db_table} g ON g.id = s.grid_id "
         f"WHERE d.day >= %s AND d.day < %s{where} GROUP BY {key}, d.day"
     )
     with connection.cursor() as cursor:
@@ -363,87 +233,3 @@ def _judge(area: AreaStats) -> None:
         area.reason = _("no valid value for %(names)s") % {"names": ", ".join(missing)}
     else:
         area.ranked = True
-
-
-def rank_areas(areas: list[AreaStats], by: str = "composite_index") -> list[AreaStats]:
-    """Ranked areas first, best first, ties ranked equal ("1, 2, 2, 4"); then the unranked ones with reasons."""
-    if by not in RANK_BY:
-        raise ValueError(f"rank by one of {', '.join(RANK_BY)}, not {by!r}")
-    descending = by == "good_ratio"
-    ranked = [a for a in areas if a.ranked and a.value(by) is not None]
-    unranked = [a for a in areas if a not in ranked]
-    for area in unranked:
-        area.rank = None
-        if area.ranked:  # rankable, but not by this figure
-            area.ranked, area.reason = False, _("no value for %(figure)s") % {"figure": by}
-    ranked.sort(key=lambda a: (-a.value(by) if descending else a.value(by), a.code))
-    previous, rank = None, 0
-    for position, area in enumerate(ranked, start=1):
-        if area.value(by) != previous:
-            rank, previous = position, area.value(by)
-        area.rank = rank
-    return ranked + sorted(unranked, key=lambda a: a.code)
-
-
-_CHANGE_FIGURES = ("pm25", "pm10", "so2", "no2", "co_p95", "o3_8h_p90")
-
-
-def _changes(current: AreaStats, before: AreaStats | None) -> dict:
-    """Change against an earlier period: percent for concentrations and the index, points for the ratio."""
-    out: dict[str, dict] = {}
-    if before is None:
-        return out
-    pairs = {name: (current.value(name), before.value(name)) for name in (*_CHANGE_FIGURES, "composite_index")}
-    for name, (now, then) in pairs.items():
-        change = None if now is None or then in (None, 0) else round((now - then) * 100 / then, 1)
-        out[name] = {"previous": then, "change_percent": change}
-    now, then = current.good_ratio, before.good_ratio
-    out["good_ratio"] = {
-        "previous": then,
-        "change_points": None if now is None or then is None else round(now - then, 1),
-    }
-    return out
-
-
-def rankings(*, level: str, period: Period, by: str = "composite_index", today: date | None = None) -> StatsResult:
-    """Rankings of streets or grids over the period, with year-on-year (同比) and period-on-period (环比) change."""
-    if level not in RANKING_LEVELS:
-        raise ValueError(f"level must be street or grid, not {level!r}")
-    result = area_statistics(level=level, period=period, today=today)
-    year_ago = {a.area_id: a for a in area_statistics(level=level, period=period.year_ago(), today=today).areas}
-    before = {a.area_id: a for a in area_statistics(level=level, period=period.previous(), today=today).areas}
-    for area in result.areas:
-        area.changes = {
-            "year_on_year": _changes(area, year_ago.get(area.area_id)),
-            "period_on_period": _changes(area, before.get(area.area_id)),
-        }
-    result.areas = rank_areas(result.areas, by)
-    result.compared_with = {"year_on_year": period.year_ago().label, "period_on_period": period.previous().label}
-    return result
-
-
-RANKING_INVALID = "ranking_invalid"
-
-
-def ranking_query(*, level: str | None, period: str | None, by: str | None, today: date | None = None) -> StatsResult:
-    """Rankings from request parameters (API and web): ``DomainError`` naming the bad parameter otherwise."""
-    from envgrid.core.errors import DomainError
-    from envgrid.monitoring.periods import default_period, parse_period
-
-    level = level or "street"
-    by = by or "composite_index"
-    if level not in RANKING_LEVELS:
-        raise DomainError(
-            RANKING_INVALID,
-            _("level must be street or grid, not %(value)r") % {"value": level},
-            details={"field": "level"},
-        )
-    if by not in RANK_BY:
-        raise DomainError(
-            RANKING_INVALID,
-            _("by must be one of %(choices)s, not %(value)r") % {"choices": ", ".join(RANK_BY), "value": by},
-            details={"field": "by"},
-        )
-    today = today or local_day(timezone.now())
-    chosen = parse_period(period) if period else default_period(today)
-    return rankings(level=level, period=chosen, by=by, today=today)

@@ -1,12 +1,12 @@
 """The standards in force, read from the admin-editable rows (``StandardVersion`` and its children).
 
-The rows are turned into the same dataclasses as ``standards_data`` (``StandardTable``, ``LimitSet``,
-``ValidityRuleSet``), so ``aqi.aqi_table(..., tables=aqi_tables())`` and ``standard_in_force`` work on them
-unchanged. Loaded once per process and cached; a save or delete of any standards row bumps a generation
+The rows are turned into the same dataclasses as the built-in data (``records``: ``StandardTable``,
+``LimitSet``, ``ValidityRuleSet``), so ``aqi.aqi_table(..., tables=aqi_tables())`` and ``standard_in_force``
+work on them unchanged. Loaded once per process and cached; a save or delete of any standards row bumps a generation
 number in the Django cache, which every process checks (with Redis that reaches every process at once; with
 the embedded local-memory cache other processes reload within ``LOCAL_TTL_SECONDS``).
 
-Without rows (a database that has not been migrated or seeded) the built-in ``standards_data`` is used.
+Without rows (a database that has not been migrated or seeded) the built-in data (``builtin``) is used.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from datetime import date
 
 from django.core.cache import cache
 
-from envgrid.monitoring import standards_data as builtin
-from envgrid.monitoring.standards_data import (
+from envgrid.monitoring.standards import builtin
+from envgrid.monitoring.standards.records import (
+    KINDS,
     AqiLevel,
     BreakpointRow,
     LimitSet,
@@ -27,7 +28,6 @@ from envgrid.monitoring.standards_data import (
     StandardTable,
     ValidityRule,
     ValidityRuleSet,
-    standard_in_force,
 )
 
 GENERATION_KEY = "monitoring:standards:generation"
@@ -60,8 +60,8 @@ def _load() -> dict[str, tuple]:
         )
     )
     if not versions:
-        return {kind: builtin._catalogue(kind) for kind in builtin.KINDS}
-    catalogues: dict[str, list] = {kind: [] for kind in builtin.KINDS}
+        return {kind: builtin.builtin_catalogue(kind) for kind in KINDS}
+    catalogues: dict[str, list] = {kind: [] for kind in KINDS}
     for version in versions:
         catalogues.setdefault(version.kind, []).append(_from_row(version))
     return {kind: tuple(items) for kind, items in catalogues.items()}
@@ -116,8 +116,8 @@ def _from_row(version):
 
 def catalogue(kind: str) -> tuple:
     """Every version of ``kind`` (aqi_daily, aqi_hourly, limits, validity) from the database rows, cached."""
-    if kind not in builtin.KINDS:
-        raise ValueError(f"unknown standard kind {kind!r}; expected one of {', '.join(builtin.KINDS)}")
+    if kind not in KINDS:
+        raise ValueError(f"unknown standard kind {kind!r}; expected one of {', '.join(KINDS)}")
     generation = _generation()
     now = time.monotonic()
     with _lock:
@@ -141,7 +141,7 @@ def aqi_tables() -> tuple[StandardTable, ...]:
 
 def in_force(kind: str, on_date: date):
     """The version of ``kind`` in force on the date (``standard_in_force`` semantics over the rows)."""
-    return standard_in_force(kind, on_date, catalogue(kind))
+    return builtin.standard_in_force(kind, on_date, catalogue(kind))
 
 
 def versions_between(kind: str, start: date, end: date) -> list:

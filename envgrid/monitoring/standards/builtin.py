@@ -1,215 +1,36 @@
 """The air-quality standards EnvGrid applies, as versioned data with effective dates.
 
-These plain structures are the seed for admin-editable database rows; the AQI code takes a
-:class:`StandardTable` and never a module constant, so a row read from the database can be turned
-into the same object. Every entry carries the evidence tag of /work/shared/DOMAIN.md —
-[V] verified, [S] secondary source, [M] background knowledge, [U] open question — and a source note.
+These plain structures are the seed for admin-editable database rows (migration 0003) and what is used while
+a database has none. Every entry carries an evidence tag (docs/standards.md) — [V] verified,
+[S] secondary source, [M] background knowledge, [U] open question — and a source note.
 
-Effective dates are half-open: a version applies on ``effective_from <= day < effective_to``;
-``effective_to`` is the first day of the next version (``None``: still in force).
-
-Concentrations are in µg/m³, CO in mg/m³ (reference state for gases since 2018-09-01, DOMAIN c.1).
+Concentrations are in µg/m³, CO in mg/m³ (reference state for gases since 2018-09-01, GB 3095-2012 amendment [M]).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 
-#: IAQI values at the breakpoints of HJ 633 Table 1 (the columns of DOMAIN b.1).
-IAQI_LEVELS: tuple[int, ...] = (0, 50, 100, 150, 200, 300, 400, 500)
-
-DAILY_INDICATORS: tuple[str, ...] = ("SO2_24h", "NO2_24h", "PM10_24h", "CO_24h", "PM2.5_24h", "O3_1h", "O3_8h")
-# The hourly report (实时报) has 9 indicators (DOMAIN b.5 [S]): six 1-h means, the O3 8-h moving mean
-# and the 24-h moving means of the particles. Which particle value enters the hourly AQI is open
-# (DOMAIN b.5 [U]); the caller decides by the columns it passes (see aqi.aqi_table).
-HOURLY_INDICATORS: tuple[str, ...] = (
-    "SO2_1h",
-    "NO2_1h",
-    "PM10_1h",
-    "CO_1h",
-    "PM2.5_1h",
-    "O3_1h",
-    "O3_8h",
-    "PM10_24h",
-    "PM2.5_24h",
+from envgrid.monitoring.standards.records import (
+    BEYOND_FALLBACK,
+    DAILY_INDICATORS,
+    HOURLY_INDICATORS,
+    KINDS,
+    AqiLevel,
+    BreakpointRow,
+    LimitSet,
+    LimitValue,
+    StandardTable,
+    ValidityRule,
+    ValidityRuleSet,
 )
-# Every indicator column name of DOMAIN.md b.1, in the order of HJ 633 Table 1.
-ALL_INDICATORS: tuple[str, ...] = (
-    "SO2_24h",
-    "SO2_1h",
-    "NO2_24h",
-    "NO2_1h",
-    "PM10_24h",
-    "PM10_1h",
-    "CO_24h",
-    "CO_1h",
-    "O3_1h",
-    "O3_8h",
-    "PM2.5_24h",
-    "PM2.5_1h",
-)
-
-MODES: tuple[str, ...] = ("daily", "hourly")
-KINDS: tuple[str, ...] = ("aqi_daily", "aqi_hourly", "limits", "validity")
-
-# Where a value ends above the last breakpoint of its row (DOMAIN b.1 footnotes 2-3, b.2).
-BEYOND_CAP = "cap"  # IAQI 500 with an out-of-range flag (DOMAIN b.2 policy: "爆表")
-BEYOND_FALLBACK = "fallback"  # no IAQI from this row; the pollutant's IAQI comes from `fallback_to`
-
-
-@dataclass(frozen=True)
-class BreakpointRow:
-    """One indicator's concentration limits at the IAQI levels of the table (HJ 633 Table 1 row).
-
-    ``concentrations[i]`` belongs to ``IAQI_LEVELS[i]``; ``None`` where the standard gives no value
-    (SO2 1-h above 800, O3 8-h above 800). Breakpoints are whole numbers in the row's unit.
-    """
-
-    indicator: str
-    pollutant: str  # the name shown as primary / exceeding pollutant
-    unit: str
-    concentrations: tuple[int | None, ...]
-    beyond_last: str = BEYOND_CAP
-    fallback_to: str | None = None
-    evidence: str = "[V]"
-    source: str = "HJ 633-2012 Table 1, DOMAIN.md b.1"
-
-    def __post_init__(self):
-        # Rows built from database fields may bring lists; tuples keep the row hashable (cache key).
-        object.__setattr__(self, "concentrations", tuple(self.concentrations))
-
-    @property
-    def defined(self) -> tuple[tuple[int, int], ...]:
-        """(concentration, IAQI) pairs where the standard gives a breakpoint."""
-        return tuple((c, i) for c, i in zip(self.concentrations, IAQI_LEVELS, strict=True) if c is not None)
-
-
-@dataclass(frozen=True)
-class AqiLevel:
-    """One AQI band of HJ 633 Table 2 with its Appendix A colour (DOMAIN b.4)."""
-
-    upper: int | None  # highest AQI of the band; None = no upper bound
-    level: str
-    category: str
-    colour: str
-    color_hex: str
-    evidence: str = "[S]"
-
-
-@dataclass(frozen=True)
-class StandardTable:
-    """A breakpoint table of one AQI standard version for one report mode (daily or hourly).
-
-    ``indicators`` enter the AQI; ``rows`` may hold more (the hourly table carries the SO2 24-h
-    row because SO2 1-h values above 800 fall back to it). ``input_decimals`` is how many decimals
-    a concentration keeps before the IAQI is computed (half-to-even, GB/T 8170).
-    """
-
-    code: str
-    mode: str
-    title: str
-    effective_from: date
-    effective_to: date | None
-    provisional: bool
-    indicators: tuple[str, ...]
-    rows: dict[str, BreakpointRow] = field(hash=False)
-    input_decimals: dict[str, int] = field(hash=False)
-    levels: tuple[AqiLevel, ...]
-    iaqi_levels: tuple[int, ...] = IAQI_LEVELS
-    evidence: str = "[V]"
-    source: str = ""
-    notes: str = ""
-
-    @property
-    def kind(self) -> str:
-        return f"aqi_{self.mode}"
-
-    def in_force_on(self, day: date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
-
-
-@dataclass(frozen=True)
-class LimitValue:
-    """A concentration limit of GB 3095 Table 1 for one pollutant and averaging period."""
-
-    pollutant: str
-    averaging: str  # "annual", "24h", "1h", "8h_max" (daily maximum 8-h mean)
-    grade_1: float
-    grade_2: float
-    unit: str
-    evidence: str
-    source: str
-
-
-@dataclass(frozen=True)
-class LimitSet:
-    """The GB 3095 limit values in force over a period (a version or a phase of one)."""
-
-    code: str
-    title: str
-    effective_from: date
-    effective_to: date | None
-    provisional: bool
-    values: tuple[LimitValue, ...]
-    evidence: str
-    source: str
-    notes: str = ""
-
-    @property
-    def kind(self) -> str:
-        return "limits"
-
-    def in_force_on(self, day: date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
-
-    def limit(self, pollutant: str, averaging: str, grade: int = 2) -> float:
-        for value in self.values:
-            if value.pollutant == pollutant and value.averaging == averaging:
-                return value.grade_1 if grade == 1 else value.grade_2
-        raise KeyError(f"{self.code} has no {averaging} limit for {pollutant}")
-
-
-@dataclass(frozen=True)
-class ValidityRule:
-    """A data-validity minimum of GB 3095 Table 4: a statistic needs at least this much data."""
-
-    statistic: str
-    pollutants: tuple[str, ...]
-    minimum: int
-    of: str  # what is counted
-    extra: str
-    evidence: str
-    source: str
-
-
-@dataclass(frozen=True)
-class ValidityRuleSet:
-    """The validity minimums in force over a period."""
-
-    code: str
-    title: str
-    effective_from: date
-    effective_to: date | None
-    provisional: bool
-    rules: tuple[ValidityRule, ...]
-    evidence: str
-    source: str
-    notes: str = ""
-
-    @property
-    def kind(self) -> str:
-        return "validity"
-
-    def in_force_on(self, day: date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
-
 
 # --- HJ 633 ----------------------------------------------------------------------------------------
 
 HJ633_2012_FROM = date(2012, 2, 29)
 HJ633_2026_FROM = date(2026, 3, 1)
 
+# HJ 633-2012 Table 2 levels and categories, Appendix A colours [S].
 LEVELS_2012: tuple[AqiLevel, ...] = (
     AqiLevel(50, "一级", "优", "绿色", "#00E400"),
     AqiLevel(100, "二级", "良", "黄色", "#FFFF00"),
@@ -219,10 +40,10 @@ LEVELS_2012: tuple[AqiLevel, ...] = (
     AqiLevel(None, "六级", "严重污染", "褐红色", "#7E0023"),
 )
 
-_SRC_2012 = "HJ 633-2012 Table 1, DOMAIN.md b.1"
-_SRC_PM_HOURLY = "the standard has only 24-h particle rows; applied to the 1-h value given (DOMAIN.md b.5 [U])"
-_SRC_2026_PM = "aqi-hub aqi_cn/common.py and a Guangdong data tool, not the official text (DOMAIN.md b.7)"
-_SRC_2026_CARRIED = "carried over from HJ 633-2012: DOMAIN.md b.7 says other rows are unchanged (not verified)"
+_SRC_2012 = "HJ 633-2012 Table 1"
+_SRC_PM_HOURLY = "the standard has only 24-h particle rows; applied to the 1-h value given [U]"
+_SRC_2026_PM = "aqi-hub aqi_cn/common.py and a Guangdong data tool, not the official text"
+_SRC_2026_CARRIED = "carried over from HJ 633-2012: other rows reportedly unchanged (not verified)"
 
 _ROWS_2012: dict[str, BreakpointRow] = {
     "SO2_24h": BreakpointRow("SO2_24h", "SO2", "µg/m³", (0, 50, 150, 475, 800, 1600, 2100, 2620), source=_SRC_2012),
@@ -263,7 +84,7 @@ _ROWS_2026_PM: dict[str, BreakpointRow] = {
 }
 
 # Report values are rounded before use: integers for µg/m³ pollutants, one decimal for CO (mg/m³),
-# half-to-even per GB/T 8170 (DOMAIN.md b.2 [S]).
+# half-to-even per GB/T 8170 [S].
 _INPUT_DECIMALS: dict[str, int] = {"SO2": 0, "NO2": 0, "PM10": 0, "PM2.5": 0, "O3_1h": 0, "O3_8h": 0, "CO": 1}
 
 
@@ -282,7 +103,7 @@ def _carried(row: BreakpointRow) -> BreakpointRow:
 
 
 def _particle_hourly(row: BreakpointRow, indicator: str) -> BreakpointRow:
-    """The 24-h particle row applied to a 1-h particle value (hourly report, DOMAIN b.5 [U])."""
+    """The 24-h particle row applied to a 1-h particle value (hourly report, [U])."""
     source = f"{row.source}; {_SRC_PM_HOURLY}"
     return BreakpointRow(indicator, row.pollutant, row.unit, row.concentrations, evidence="[U]", source=source)
 
@@ -303,9 +124,9 @@ def _daily_rows(rows: dict[str, BreakpointRow]) -> dict[str, BreakpointRow]:
 _ROWS_2026 = {name: _ROWS_2026_PM.get(name) or _carried(row) for name, row in _ROWS_2012.items()}
 
 _NOTES_2026 = (
-    "Provisional (DOMAIN.md b.7 [S]): only the PM2.5 and PM10 24-h rows are known, from public code, not "
-    "from the official text; every other row is carried over from HJ 633-2012. Section 4.2.6 states the "
-    "round-up rule (DOMAIN.md b.2). Sensitive-group advice was refined; levels and colours carried over."
+    "Provisional [S]: only the PM2.5 and PM10 24-h rows are known, from public code, not "
+    "from the official text; every other row is carried over from HJ 633-2012. Its §4.2.6 states the "
+    "round-up rule. Sensitive-group advice was refined; levels and colours carried over."
 )
 
 AQI_TABLES: tuple[StandardTable, ...] = (
@@ -321,7 +142,7 @@ AQI_TABLES: tuple[StandardTable, ...] = (
         input_decimals=_INPUT_DECIMALS,
         levels=LEVELS_2012,
         evidence="[V]",
-        source="DOMAIN.md b.1-b.5",
+        source="HJ 633-2012 Tables 1 and 2, Appendix A",
         notes=(
             "Published 2012-02-29; in force nationwide from 2016-01-01, earlier in the first monitoring "
             "batches [M]. Applied here to any date from publication: no older AQI method is modelled."
@@ -339,8 +160,8 @@ AQI_TABLES: tuple[StandardTable, ...] = (
         input_decimals=_INPUT_DECIMALS,
         levels=LEVELS_2012,
         evidence="[V]",
-        source="DOMAIN.md b.1-b.5",
-        notes="Particles: 24-h rows applied to the 1-h or 24-h moving value given (DOMAIN.md b.5 [U]).",
+        source="HJ 633-2012 Tables 1 and 2, Appendix A",
+        notes="Particles: 24-h rows applied to the 1-h or 24-h moving value given [U].",
     ),
     StandardTable(
         code="hj633-2026",
@@ -354,7 +175,7 @@ AQI_TABLES: tuple[StandardTable, ...] = (
         input_decimals=_INPUT_DECIMALS,
         levels=LEVELS_2012,
         evidence="[S]",
-        source="DOMAIN.md section 0 and b.7",
+        source="HJ 633-2026 PM rows from public code; other rows from HJ 633-2012",
         notes=_NOTES_2026,
     ),
     StandardTable(
@@ -369,8 +190,8 @@ AQI_TABLES: tuple[StandardTable, ...] = (
         input_decimals=_INPUT_DECIMALS,
         levels=LEVELS_2012,
         evidence="[S]",
-        source="DOMAIN.md section 0 and b.7",
-        notes=_NOTES_2026 + " The hourly report reportedly uses the 1-h particle mean (DOMAIN.md b.5 [U]).",
+        source="HJ 633-2026 PM rows from public code; other rows from HJ 633-2012",
+        notes=_NOTES_2026 + " The hourly report reportedly uses the 1-h particle mean [U].",
     ),
 )
 
@@ -378,9 +199,9 @@ AQI_TABLES: tuple[StandardTable, ...] = (
 
 GB3095_2026_FROM = date(2026, 3, 1)
 GB3095_2026_PHASE2_FROM = date(2031, 1, 1)
-_SRC_GB2012 = "GB 3095-2012 Table 1 as reproduced on a government-style page (DOMAIN.md c.1)"
-_SRC_GB2026 = "Xinhua / People's Daily reprints of GB 3095-2026 (DOMAIN.md c.2)"
-_SRC_GB2026_CARRIED = "revised value not found (DOMAIN.md c.2 [U]); GB 3095-2012 value carried over"
+_SRC_GB2012 = "GB 3095-2012 Table 1 as reproduced on a government-style page"
+_SRC_GB2026 = "Xinhua / People's Daily reprints of GB 3095-2026"
+_SRC_GB2026_CARRIED = "revised value not found [U]; GB 3095-2012 value carried over"
 
 _LIMITS_2012: tuple[LimitValue, ...] = (
     LimitValue("SO2", "annual", 20, 60, "µg/m³", "[S]", _SRC_GB2012),
@@ -456,7 +277,7 @@ LIMIT_SETS: tuple[LimitSet, ...] = (
         source=_SRC_GB2012,
         notes=(
             "Nationwide in force from 2016-01-01 [M]. 2018 amendment: gases at reference state (298.15 K, "
-            "1013.25 hPa), particulates at actual conditions from 2018-09-01 (DOMAIN.md c.1 [M])."
+            "1013.25 hPa), particulates at actual conditions from 2018-09-01 [M]."
         ),
     ),
     LimitSet(
@@ -481,13 +302,13 @@ LIMIT_SETS: tuple[LimitSet, ...] = (
         values=_limits_2026(25, 50, _SRC_GB2026 + ": revised Grade II values from 2031-01-01"),
         evidence="[S]",
         source=_SRC_GB2026,
-        notes="Revised PM10, SO2 and NO2 limits apply from 2031 but their numbers were not found (DOMAIN.md c.2 [U]).",
+        notes="Revised PM10, SO2 and NO2 limits apply from 2031 but their numbers were not found [U].",
     ),
 )
 
 # --- GB 3095 Table 4 validity ---------------------------------------------------------------------
 
-_SRC_T4 = "GB 3095-2012 Table 4, recalled, not re-read (DOMAIN.md c.3 and h.5)"
+_SRC_T4 = "GB 3095-2012 Table 4, recalled, not re-read"
 _GASES_PM = ("SO2", "NO2", "PM10", "PM2.5", "NOx")
 
 _VALIDITY_2012: tuple[ValidityRule, ...] = (
@@ -515,7 +336,7 @@ _VALIDITY_2012: tuple[ValidityRule, ...] = (
         "valid 8-h values with windows ending 08:00-24:00",
         "with fewer, the value still counts if it already exceeds the limit (HJ 663-2013)",
         "[M]",
-        "HJ 663-2013, recalled (DOMAIN.md c.3)",
+        "HJ 663-2013, recalled",
     ),
 )
 
@@ -539,12 +360,12 @@ VALIDITY_SETS: tuple[ValidityRuleSet, ...] = (
         rules=_VALIDITY_2012,
         evidence="[U]",
         source="GB 3095-2026 validity table not read; GB 3095-2012 Table 4 carried over",
-        notes="HJ 663-2026 adds exceptional events and finer rounding rules (DOMAIN.md section 0 [S]); not modelled.",
+        notes="HJ 663-2026 adds exceptional events and finer rounding rules [S]; not modelled.",
     ),
 )
 
 
-def _catalogue(kind: str) -> tuple:
+def builtin_catalogue(kind: str) -> tuple:
     if kind == "aqi_daily":
         return tuple(t for t in AQI_TABLES if t.mode == "daily")
     if kind == "aqi_hourly":
@@ -562,7 +383,7 @@ def standard_in_force(kind: str, on_date: date, catalogue: tuple | None = None):
     ``catalogue`` replaces the built-in data (e.g. rows read from the database turned into the same
     dataclasses). Raises ``LookupError`` when no version covers the date.
     """
-    versions = catalogue if catalogue is not None else _catalogue(kind)
+    versions = catalogue if catalogue is not None else builtin_catalogue(kind)
     matches = [v for v in versions if v.in_force_on(on_date)]
     if not matches:
         raise LookupError(f"no {kind} standard in force on {on_date.isoformat()}")
