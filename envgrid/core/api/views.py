@@ -30,7 +30,8 @@ class TokenObtainView(APIView):
             )
         given = TokenRequestSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        user = authenticate(request=request, **given.validated_data)
+        # The Django request, not DRF's wrapper: axes marks a lockout on it for its middleware to answer.
+        user = authenticate(request=request._request, **given.validated_data)
         if user is None or not user.is_active:
             return Response(
                 {"code": "invalid_credentials", "detail": _("Wrong username or password, or the account is locked.")},
