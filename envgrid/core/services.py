@@ -66,7 +66,7 @@ def audit_changes(
     )
 
 
-def _assign(obj: models.Model, changes: dict[str, Any], *, allowed: frozenset[str], m2m: tuple[str, ...] = ()):
+def assign_fields(obj: models.Model, changes: dict[str, Any], *, allowed: frozenset[str], m2m: tuple[str, ...] = ()):
     """Set the plain fields of ``changes`` on ``obj`` and return the many-to-many ones, to set after the save.
 
     A field outside ``allowed`` is a programming error (TypeError), not a user's mistake.
@@ -118,7 +118,7 @@ def unit_update(*, actor, unit: Unit, **changes: Any) -> Unit:
     """Change a unit's name, kind, parent, phone, order, or switch it off (``is_active=False``)."""
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     before = snapshot(unit, fields=UNIT_FIELDS)
-    _assign(unit, changes, allowed=frozenset(UNIT_FIELDS))
+    assign_fields(unit, changes, allowed=frozenset(UNIT_FIELDS))
     unit.full_clean()
     unit.save()
     audit_changes(actor=actor, action="unit.update", obj=unit, before=before, after=snapshot(unit, fields=UNIT_FIELDS))
@@ -188,7 +188,7 @@ def user_create(
     checked by the form that asks for it. ``extra`` takes the other fields of ``user_update``.
     """
     user = User(username=username, role=role, unit=unit, display_name=display_name, phone=phone)
-    relations = _assign(user, extra, allowed=USER_UPDATABLE, m2m=USER_RELATIONS)
+    relations = assign_fields(user, extra, allowed=USER_UPDATABLE, m2m=USER_RELATIONS)
     _set_password(user, password)
     user.full_clean()
     user.save()
@@ -206,7 +206,7 @@ def user_update(*, actor, user: User, **changes: Any) -> User:
     """
     user = User.objects.select_for_update().get(pk=user.pk)
     before = _user_state(user)
-    relations = _assign(user, changes, allowed=USER_UPDATABLE, m2m=USER_RELATIONS)
+    relations = assign_fields(user, changes, allowed=USER_UPDATABLE, m2m=USER_RELATIONS)
     user.full_clean()
     user.save()
     for name, value in relations.items():
@@ -260,7 +260,7 @@ def calendar_day_update(*, actor, day: CalendarDay, **changes: Any) -> CalendarD
     """Change a calendar override's date, working status or name."""
     day = CalendarDay.objects.select_for_update().get(pk=day.pk)
     before = snapshot(day, fields=CALENDAR_DAY_FIELDS)
-    _assign(day, changes, allowed=frozenset(CALENDAR_DAY_FIELDS))
+    assign_fields(day, changes, allowed=frozenset(CALENDAR_DAY_FIELDS))
     day.full_clean()
     day.save()
     audit_changes(

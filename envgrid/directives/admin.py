@@ -1,17 +1,7 @@
 from django.contrib import admin
 
+from envgrid.core.admin_utils import ReadOnlyInline
 from envgrid.directives.models import Directive, DirectiveAttachment, DirectiveEvent, DirectiveTarget
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class TargetInline(ReadOnlyInline):
