@@ -13,6 +13,12 @@ from envgrid.cases.models import (
 )
 from envgrid.cases.open311.services import open311_partner_create, open311_partner_rotate_key, open311_partner_update
 from envgrid.cases.rules import (
+    case_category_create,
+    case_category_delete,
+    case_category_update,
+    case_settings_create,
+    case_settings_delete,
+    case_settings_update,
     case_sla_create,
     case_sla_delete,
     case_sla_update,
@@ -24,10 +30,21 @@ from envgrid.core.admin_utils import ReadOnlyInline, ServiceAdmin
 
 
 @admin.register(CaseCategory)
-class CaseCategoryAdmin(admin.ModelAdmin):
+class CaseCategoryAdmin(ServiceAdmin):
+    """Saves through the rule services: routing and deadlines follow the category tree, so it is audited."""
+
     list_display = ["code", "name", "parent", "is_active", "sort_order"]
     list_filter = ["is_active", "parent"]
     search_fields = ["code", "name"]
+
+    def create(self, request, data):
+        return case_category_create(actor=request.user, **data)
+
+    def update(self, request, obj, data):
+        return case_category_update(actor=request.user, category=obj, **data)
+
+    def delete(self, request, obj):
+        case_category_delete(actor=request.user, category=obj)
 
 
 @admin.register(CaseSLA)
@@ -67,8 +84,19 @@ class RoutingRuleAdmin(ServiceAdmin):
 
 
 @admin.register(CaseSettings)
-class CaseSettingsAdmin(admin.ModelAdmin):
+class CaseSettingsAdmin(ServiceAdmin):
+    """Saves through the rule services, audited."""
+
     list_display = ["duplicate_radius_m", "duplicate_window_hours"]
+
+    def create(self, request, data):
+        return case_settings_create(actor=request.user, **data)
+
+    def update(self, request, obj, data):
+        return case_settings_update(actor=request.user, settings=obj, **data)
+
+    def delete(self, request, obj):
+        case_settings_delete(actor=request.user, settings=obj)
 
 
 class AssignmentInline(ReadOnlyInline):

@@ -27,8 +27,11 @@ class ServiceAdmin(admin.ModelAdmin):
         raise PermissionDenied
 
     def form_data(self, form) -> dict[str, Any]:
-        """The keyword arguments of the create or update service, from a valid admin form."""
-        return dict(form.cleaned_data)
+        """The keyword arguments of the create or update service, from a valid admin form (the change form,
+        or a row of the change list's ``list_editable`` formset, which also carries the primary key)."""
+        data = dict(form.cleaned_data)
+        data.pop(self.opts.pk.name, None)
+        return data
 
     def has_delete_permission(self, request, obj=None):
         deletable = type(self).delete is not ServiceAdmin.delete

@@ -1,4 +1,4 @@
-"""Writes of the core app: units, users and the audit trail."""
+"""Writes of the core app: the audit trail, units, users and the working-day calendar."""
 
 from __future__ import annotations
 
@@ -66,18 +66,67 @@ def audit_changes(
     )
 
 
-def assign_fields(obj: models.Model, changes: dict[str, Any], *, allowed: frozenset[str], m2m: tuple[str, ...] = ()):
-    """Set the plain fields of ``changes`` on ``obj`` and return the many-to-many ones, to set after the save.
+# --- the audited create, update and delete that entity services are made of ----------------------
 
-    A field outside ``allowed`` is a programming error (TypeError), not a user's mistake.
+
+def audit_state(obj: models.Model, fields: list[str]) -> dict[str, Any]:
+    """What the audit trail keeps of ``obj``: its ``fields``, a foreign key as its id, a many-to-many field as
+    the sorted ids."""
+    many = [name for name in fields if obj._meta.get_field(name).many_to_many]
+    state = snapshot(obj, fields=[name for name in fields if name not in many])
+    for name in many:
+        state[name] = sorted(getattr(obj, name).values_list("pk", flat=True)) if obj.pk else []
+    return state
+
+
+def _assign(obj: models.Model, changes: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """Set the plain fields of ``changes`` on ``obj``; return the many-to-many ones, to set after the save.
+
+    A name outside ``fields`` is a programming error (TypeError), not a user's mistake.
     """
-    if unknown := set(changes) - allowed:
+    if unknown := set(changes) - set(fields):
         raise TypeError(f"{type(obj).__name__} has no updatable field(s) {sorted(unknown)}")
-    relations = {name: changes[name] for name in m2m if name in changes}
+    many = {name: value for name, value in changes.items() if obj._meta.get_field(name).many_to_many}
     for name, value in changes.items():
-        if name not in relations:
+        if name not in many:
             setattr(obj, name, value)
-    return relations
+    return many
+
+
+def _save(obj: models.Model, many: dict[str, Any]) -> None:
+    obj.full_clean()
+    obj.save()
+    for name, value in many.items():
+        getattr(obj, name).set(value)
+
+
+def audited_create(obj: models.Model, *, actor, action: str, fields: list[str], **many: Any) -> models.Model:
+    """Check and save a new ``obj``, set its many-to-many fields (``many``), and audit its ``fields``.
+
+    The create half of an entity's services; call it inside the service's transaction.
+    """
+    _save(obj, _assign(obj, many, fields))
+    audit_record(actor=actor, action=action, obj=obj, after=audit_state(obj, fields))
+    return obj
+
+
+def audited_update(obj: models.Model, changes: dict[str, Any], *, actor, action: str, fields: list[str]):
+    """Lock ``obj``'s row, apply ``changes`` (names from ``fields`` only), check, save, and audit what changed.
+
+    Returns the fresh row; call it inside the service's transaction.
+    """
+    obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    before = audit_state(obj, fields)
+    _save(obj, _assign(obj, changes, fields))
+    audit_changes(actor=actor, action=action, obj=obj, before=before, after=audit_state(obj, fields))
+    return obj
+
+
+def audited_delete(obj: models.Model, *, actor, action: str, fields: list[str]) -> None:
+    """Lock ``obj``'s row, audit its ``fields`` as they were, and delete it (protected rows raise ProtectedError)."""
+    obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    audit_record(actor=actor, action=action, obj=obj, before=audit_state(obj, fields))
+    obj.delete()
 
 
 # --- units ---------------------------------------------------------------------------------------
@@ -107,34 +156,24 @@ def unit_create(
         is_active=is_active,
         sort_order=sort_order,
     )
-    unit.full_clean()
-    unit.save()
-    audit_record(actor=actor, action="unit.create", obj=unit, after=snapshot(unit, fields=UNIT_FIELDS))
-    return unit
+    return audited_create(unit, actor=actor, action="unit.create", fields=UNIT_FIELDS)
 
 
 @transaction.atomic
 def unit_update(*, actor, unit: Unit, **changes: Any) -> Unit:
     """Change a unit's name, kind, parent, phone, order, or switch it off (``is_active=False``)."""
-    unit = Unit.objects.select_for_update().get(pk=unit.pk)
-    before = snapshot(unit, fields=UNIT_FIELDS)
-    assign_fields(unit, changes, allowed=frozenset(UNIT_FIELDS))
-    unit.full_clean()
-    unit.save()
-    audit_changes(actor=actor, action="unit.update", obj=unit, before=before, after=snapshot(unit, fields=UNIT_FIELDS))
-    return unit
+    return audited_update(unit, changes, actor=actor, action="unit.update", fields=UNIT_FIELDS)
 
 
 @transaction.atomic
 def unit_delete(*, actor, unit: Unit) -> None:
     """Delete a unit that nothing refers to (its people and child units protect it: ProtectedError)."""
-    unit = Unit.objects.select_for_update().get(pk=unit.pk)
-    audit_record(actor=actor, action="unit.delete", obj=unit, before=snapshot(unit, fields=UNIT_FIELDS))
-    unit.delete()
+    audited_delete(unit, actor=actor, action="unit.delete", fields=UNIT_FIELDS)
 
 
 # --- users ---------------------------------------------------------------------------------------
 
+#: What the audit trail keeps of a person: role, unit and rights, never the password hash.
 USER_FIELDS = [
     "username",
     "first_name",
@@ -147,20 +186,9 @@ USER_FIELDS = [
     "is_active",
     "is_staff",
     "is_superuser",
+    "groups",
+    "user_permissions",
 ]
-USER_RELATIONS = ("groups", "user_permissions")
-USER_UPDATABLE = frozenset([*USER_FIELDS, *USER_RELATIONS])
-
-
-def _user_state(user: User) -> dict[str, Any]:
-    """What the audit trail keeps of a person: role, unit and rights, never the password hash."""
-    state = snapshot(user, fields=USER_FIELDS)
-    state["groups"] = sorted(user.groups.values_list("name", flat=True))
-    state["user_permissions"] = sorted(
-        f"{app}.{codename}"
-        for app, codename in user.user_permissions.values_list("content_type__app_label", "codename")
-    )
-    return state
 
 
 def _set_password(user: User, password: str | None) -> None:
@@ -184,18 +212,13 @@ def user_create(
 ) -> User:
     """Create a person's account with a role and a unit (which decide their data scope).
 
-    ``password=None`` gives an account that cannot sign in by password. The strength of a password is
+    ``password=None`` gives an account that cannot sign in by password; the strength of a password is
     checked by the form that asks for it. ``extra`` takes the other fields of ``user_update``.
     """
     user = User(username=username, role=role, unit=unit, display_name=display_name, phone=phone)
-    relations = assign_fields(user, extra, allowed=USER_UPDATABLE, m2m=USER_RELATIONS)
     _set_password(user, password)
-    user.full_clean()
-    user.save()
-    for name, value in relations.items():
-        getattr(user, name).set(value)
-    audit_record(actor=actor, action="user.create", obj=user, after=_user_state(user))
-    return user
+    many = _assign(user, extra, USER_FIELDS)
+    return audited_create(user, actor=actor, action="user.create", fields=USER_FIELDS, **many)
 
 
 @transaction.atomic
@@ -204,15 +227,7 @@ def user_update(*, actor, user: User, **changes: Any) -> User:
 
     The audit event keeps the changed fields before and after; the password goes through ``user_set_password``.
     """
-    user = User.objects.select_for_update().get(pk=user.pk)
-    before = _user_state(user)
-    relations = assign_fields(user, changes, allowed=USER_UPDATABLE, m2m=USER_RELATIONS)
-    user.full_clean()
-    user.save()
-    for name, value in relations.items():
-        getattr(user, name).set(value)
-    audit_changes(actor=actor, action="user.update", obj=user, before=before, after=_user_state(user))
-    return user
+    return audited_update(user, changes, actor=actor, action="user.update", fields=USER_FIELDS)
 
 
 @transaction.atomic
@@ -235,9 +250,7 @@ def user_set_password(*, actor, user: User, password: str | None) -> User:
 @transaction.atomic
 def user_delete(*, actor, user: User) -> None:
     """Delete an account (records that protect it raise ProtectedError; switching it off keeps the history)."""
-    user = User.objects.select_for_update().get(pk=user.pk)
-    audit_record(actor=actor, action="user.delete", obj=user, before=_user_state(user))
-    user.delete()
+    audited_delete(user, actor=actor, action="user.delete", fields=USER_FIELDS)
 
 
 # --- the working-day calendar ----------------------------------------------------------------------
@@ -249,33 +262,16 @@ CALENDAR_DAY_FIELDS = ["date", "is_workday", "name"]
 def calendar_day_create(*, actor, date: dt.date, is_workday: bool, name: str = "") -> CalendarDay:
     """Set by hand whether ``date`` is a working day (调休 / holiday), over the statutory calendar."""
     day = CalendarDay(date=date, is_workday=is_workday, name=name)
-    day.full_clean()
-    day.save()
-    audit_record(actor=actor, action="calendar_day.create", obj=day, after=snapshot(day, fields=CALENDAR_DAY_FIELDS))
-    return day
+    return audited_create(day, actor=actor, action="calendar_day.create", fields=CALENDAR_DAY_FIELDS)
 
 
 @transaction.atomic
 def calendar_day_update(*, actor, day: CalendarDay, **changes: Any) -> CalendarDay:
     """Change a calendar override's date, working status or name."""
-    day = CalendarDay.objects.select_for_update().get(pk=day.pk)
-    before = snapshot(day, fields=CALENDAR_DAY_FIELDS)
-    assign_fields(day, changes, allowed=frozenset(CALENDAR_DAY_FIELDS))
-    day.full_clean()
-    day.save()
-    audit_changes(
-        actor=actor,
-        action="calendar_day.update",
-        obj=day,
-        before=before,
-        after=snapshot(day, fields=CALENDAR_DAY_FIELDS),
-    )
-    return day
+    return audited_update(day, changes, actor=actor, action="calendar_day.update", fields=CALENDAR_DAY_FIELDS)
 
 
 @transaction.atomic
 def calendar_day_delete(*, actor, day: CalendarDay) -> None:
     """Remove a calendar override: the date follows the statutory calendar again."""
-    day = CalendarDay.objects.select_for_update().get(pk=day.pk)
-    audit_record(actor=actor, action="calendar_day.delete", obj=day, before=snapshot(day, fields=CALENDAR_DAY_FIELDS))
-    day.delete()
+    audited_delete(day, actor=actor, action="calendar_day.delete", fields=CALENDAR_DAY_FIELDS)

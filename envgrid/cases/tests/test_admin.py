@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from envgrid.cases.choices import DeadlineUnit, Severity
 from envgrid.cases.models import CaseCategory, CaseSLA, RoutingRule
-from envgrid.cases.rules import case_sla_create, routing_rule_create
+from envgrid.cases.rules import case_settings_create, case_sla_create, routing_rule_create
 from envgrid.core.choices import Role
 from envgrid.core.models import AuditEvent
 from envgrid.core.tests.factories import UnitFactory, UserFactory
@@ -161,3 +161,31 @@ def test_a_staff_member_without_the_right_cannot_change_a_routing_rule(staff_cli
     rule.refresh_from_db()
     assert rule.unit == ecology
     assert not AuditEvent.objects.filter(action="routing_rule.update").exists()
+
+
+# --- the category tree and the duplicate-check settings ------------------------------------------
+
+
+def test_switching_a_category_off_in_the_admin_is_audited(admin_client, dust):
+    response = admin_client.post(
+        reverse("admin:cases_casecategory_change", args=[dust.pk]),
+        {"code": dust.code, "name": "施工扬尘", "parent": "", "description": "", "sort_order": 0},
+    )
+
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="case_category.update")
+    assert event.before == {"name": "测试扬尘", "is_active": True}
+    assert event.after == {"name": "施工扬尘", "is_active": False}
+
+
+def test_changing_the_duplicate_check_settings_in_the_admin_is_audited(admin_client):
+    settings = case_settings_create(actor=None)
+
+    response = admin_client.post(
+        reverse("admin:cases_casesettings_change", args=[settings.pk]),
+        {"duplicate_radius_m": 500, "duplicate_window_hours": 72},
+    )
+
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="case_settings.update")
+    assert (event.before, event.after) == ({"duplicate_radius_m": 200}, {"duplicate_radius_m": 500})
