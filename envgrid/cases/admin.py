@@ -26,7 +26,7 @@ from envgrid.cases.rules import (
     routing_rule_delete,
     routing_rule_update,
 )
-from envgrid.core.admin_utils import ReadOnlyInline, ServiceAdmin
+from envgrid.core.admin_utils import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 
 
 @admin.register(CaseCategory)
@@ -110,20 +110,15 @@ class EventInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
-    """Read-only here: cases change only through the closed loop (the case page or the API)."""
+class CaseAdmin(ReadOnlyAdmin):
+    """Read-only here: cases change only through the closed loop (the case page or the API), and are not
+    deleted: their timeline is the record of who did what."""
 
     list_display = ["number", "title", "status", "category", "lead_unit", "due_at", "is_overdue", "created_at"]
     list_filter = ["status", "channel", "severity", "is_overdue", "category"]
     search_fields = ["number", "title", "address"]
     list_select_related = ["category", "lead_unit"]
     inlines = [AssignmentInline, EventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Open311Partner)

@@ -1,4 +1,4 @@
-"""What every app's admin shares: an admin that saves through the services, and a read-only inline."""
+"""What every app's admin shares: an admin that saves through the services, and read-only admins and inlines."""
 
 from __future__ import annotations
 
@@ -66,6 +66,19 @@ def adopt_saved(obj: models.Model, saved: models.Model) -> None:
         setattr(obj, field.attname, getattr(saved, field.attname))
     obj._state.adding = False
     obj._state.db = saved._state.db
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A model shown in the admin and changed only through its own pages and services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -3,7 +3,7 @@ rosters and checks are read here and changed through their pages and services.""
 
 from django.contrib import admin
 
-from envgrid.core.admin_utils import ReadOnlyInline, ServiceAdmin
+from envgrid.core.admin_utils import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 from envgrid.emergency.models import (
     DutyAssignment,
     DutyShift,
@@ -57,17 +57,6 @@ class DutyShiftAdmin(ServiceAdmin):
 
     def delete(self, request, obj):
         duty_shift_delete(actor=request.user, shift=obj)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DutyAssignment)

@@ -3,7 +3,7 @@ plans and enforcement cases change only through their services (with audit and r
 
 from django.contrib import admin
 
-from envgrid.core.admin_utils import ReadOnlyInline, ServiceAdmin
+from envgrid.core.admin_utils import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 from envgrid.patrols.models import (
     Checklist,
     ChecklistItem,
@@ -34,17 +34,6 @@ class PatrolSettingsAdmin(ServiceAdmin):
 
     def delete(self, request, obj):
         patrol_settings_delete(actor=request.user, settings=obj)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ChecklistItemInline(ReadOnlyInline):

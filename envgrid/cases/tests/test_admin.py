@@ -2,11 +2,12 @@
 audited with the changed fields before and after, and a staff member without the right changes nothing."""
 
 import pytest
+from django.contrib.admin import site
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from envgrid.cases.choices import DeadlineUnit, Severity
-from envgrid.cases.models import CaseCategory, CaseSLA, RoutingRule
+from envgrid.cases.models import Case, CaseCategory, CaseSLA, RoutingRule
 from envgrid.cases.rules import case_settings_create, case_sla_create, routing_rule_create
 from envgrid.core.choices import Role
 from envgrid.core.models import AuditEvent
@@ -189,3 +190,14 @@ def test_changing_the_duplicate_check_settings_in_the_admin_is_audited(admin_cli
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="case_settings.update")
     assert (event.before, event.after) == ({"duplicate_radius_m": 200}, {"duplicate_radius_m": 500})
+
+
+def test_cases_are_read_only_in_the_admin_and_never_deleted_there(rf, superuser):
+    request = rf.get("/admin/cases/case/")
+    request.user = superuser
+    case_admin = site._registry[Case]
+
+    assert case_admin.has_view_permission(request)
+    assert not case_admin.has_add_permission(request)
+    assert not case_admin.has_change_permission(request)
+    assert not case_admin.has_delete_permission(request)
