@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from envgrid.core.admin_utils import ServiceAdmin
+from envgrid.core.admin_utils import ReadOnlyAdmin, ServiceAdmin
 from envgrid.core.models import AuditEvent, CalendarDay, Unit, User
 from envgrid.core.services import (
     calendar_day_create,
@@ -101,22 +101,13 @@ class UserAdmin(ServiceAdmin, DjangoUserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the audit trail is written by services, never edited."""
 
     list_display = ["created_at", "actor", "action", "object_repr"]
     list_filter = ["action", "content_type"]
     search_fields = ["object_repr", "note", "actor__username"]
     list_select_related = ["actor"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CalendarDay)
