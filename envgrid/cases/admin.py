@@ -12,43 +12,91 @@ from envgrid.cases.models import (
     RoutingRule,
 )
 from envgrid.cases.open311.services import open311_partner_create, open311_partner_rotate_key, open311_partner_update
+from envgrid.cases.rules import (
+    case_category_create,
+    case_category_delete,
+    case_category_update,
+    case_settings_create,
+    case_settings_delete,
+    case_settings_update,
+    case_sla_create,
+    case_sla_delete,
+    case_sla_update,
+    routing_rule_create,
+    routing_rule_delete,
+    routing_rule_update,
+)
+from envgrid.core.admin_utils import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 
 
 @admin.register(CaseCategory)
-class CaseCategoryAdmin(admin.ModelAdmin):
+class CaseCategoryAdmin(ServiceAdmin):
+    """Saves through the rule services: routing and deadlines follow the category tree, so it is audited."""
+
     list_display = ["code", "name", "parent", "is_active", "sort_order"]
     list_filter = ["is_active", "parent"]
     search_fields = ["code", "name"]
 
+    def create(self, request, data):
+        return case_category_create(actor=request.user, **data)
+
+    def update(self, request, obj, data):
+        return case_category_update(actor=request.user, category=obj, **data)
+
+    def delete(self, request, obj):
+        case_category_delete(actor=request.user, category=obj)
+
 
 @admin.register(CaseSLA)
-class CaseSLAAdmin(admin.ModelAdmin):
+class CaseSLAAdmin(ServiceAdmin):
+    """Saves through the rule services: a deadline rule sets every new case's deadline, so it is audited."""
+
     list_display = ["category", "severity", "amount", "unit", "escalate_after_hours"]
     list_filter = ["unit", "severity"]
 
+    def create(self, request, data):
+        return case_sla_create(actor=request.user, **data)
+
+    def update(self, request, obj, data):
+        return case_sla_update(actor=request.user, rule=obj, **data)
+
+    def delete(self, request, obj):
+        case_sla_delete(actor=request.user, rule=obj)
+
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(ServiceAdmin):
+    """Saves through the rule services: a routing rule decides which unit leads new cases, so it is audited."""
+
     list_display = ["category", "region", "grid", "unit"]
     list_filter = ["unit", "category"]
     autocomplete_fields = ["grid", "region"]
     filter_horizontal = ["co_units"]
 
+    def create(self, request, data):
+        return routing_rule_create(actor=request.user, **data)
+
+    def update(self, request, obj, data):
+        return routing_rule_update(actor=request.user, rule=obj, **data)
+
+    def delete(self, request, obj):
+        routing_rule_delete(actor=request.user, rule=obj)
+
 
 @admin.register(CaseSettings)
-class CaseSettingsAdmin(admin.ModelAdmin):
+class CaseSettingsAdmin(ServiceAdmin):
+    """Saves through the rule services, audited."""
+
     list_display = ["duplicate_radius_m", "duplicate_window_hours"]
 
+    def create(self, request, data):
+        return case_settings_create(actor=request.user, **data)
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
+    def update(self, request, obj, data):
+        return case_settings_update(actor=request.user, settings=obj, **data)
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    def delete(self, request, obj):
+        case_settings_delete(actor=request.user, settings=obj)
 
 
 class AssignmentInline(ReadOnlyInline):
@@ -62,8 +110,9 @@ class EventInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
-    """Read-only here: cases change only through the closed loop (the case page or the API)."""
+class CaseAdmin(ReadOnlyAdmin):
+    """Read-only here: cases change only through the closed loop (the case page or the API), and are not
+    deleted: their timeline is the record of who did what."""
 
     list_display = ["number", "title", "status", "category", "lead_unit", "due_at", "is_overdue", "created_at"]
     list_filter = ["status", "channel", "severity", "is_overdue", "category"]
@@ -71,15 +120,9 @@ class CaseAdmin(admin.ModelAdmin):
     list_select_related = ["category", "lead_unit"]
     inlines = [AssignmentInline, EventInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Open311Partner)
-class Open311PartnerAdmin(admin.ModelAdmin):
+class Open311PartnerAdmin(ServiceAdmin):
     """Partner systems that file citizen requests through Open311, each with its own api_key.
 
     Saves through the Open311 services (audited; the key itself never goes into the audit trail).
@@ -98,16 +141,11 @@ class Open311PartnerAdmin(admin.ModelAdmin):
     def key_hint(self, obj):
         return f"{obj.api_key[:6]}…" if obj.api_key else "-"
 
-    def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in ("name", "channel", "is_active")}
-        if change:
-            saved = open311_partner_update(actor=request.user, partner=obj, **data)
-        else:
-            saved = open311_partner_create(actor=request.user, **data)
-        obj.__dict__.update(saved.__dict__)
+    def create(self, request, data):
+        return open311_partner_create(actor=request.user, **data)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def update(self, request, obj, data):
+        return open311_partner_update(actor=request.user, partner=obj, **data)
 
     @admin.action(description=gettext_lazy("Issue new API keys (the old keys stop working)"))
     def rotate_keys(self, request, queryset):

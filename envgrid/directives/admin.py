@@ -1,17 +1,7 @@
 from django.contrib import admin
 
+from envgrid.core.admin_utils import ReadOnlyAdmin, ReadOnlyInline
 from envgrid.directives.models import Directive, DirectiveAttachment, DirectiveEvent, DirectiveTarget
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class TargetInline(ReadOnlyInline):
@@ -30,7 +20,7 @@ class AttachmentInline(ReadOnlyInline):
 
 
 @admin.register(Directive)
-class DirectiveAdmin(admin.ModelAdmin):
+class DirectiveAdmin(ReadOnlyAdmin):
     """Read-only here: directives change only through their services (the directive page or the API)."""
 
     list_display = ["number", "title", "status", "issued_by", "issued_at", "feedback_due_at", "recurrence"]
@@ -38,12 +28,3 @@ class DirectiveAdmin(admin.ModelAdmin):
     search_fields = ["number", "title"]
     date_hierarchy = "issued_at"
     inlines = [TargetInline, AttachmentInline, EventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

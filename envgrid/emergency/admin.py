@@ -3,6 +3,7 @@ rosters and checks are read here and changed through their pages and services.""
 
 from django.contrib import admin
 
+from envgrid.core.admin_utils import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 from envgrid.emergency.models import (
     DutyAssignment,
     DutyShift,
@@ -12,31 +13,50 @@ from envgrid.emergency.models import (
     SpotCheck,
     WarningEvent,
 )
+from envgrid.emergency.services.settings import (
+    duty_shift_create,
+    duty_shift_delete,
+    duty_shift_update,
+    emergency_settings_create,
+    emergency_settings_delete,
+    emergency_settings_update,
+)
 
 
 @admin.register(EmergencySettings)
-class EmergencySettingsAdmin(admin.ModelAdmin):
+class EmergencySettingsAdmin(ServiceAdmin):
+    """Saves through the settings services: the spot checks a warning asks for are district rules, audited."""
+
     list_display = ["__str__", "checks_per_day_yellow", "checks_per_day_orange", "checks_per_day_red"]
 
     def has_add_permission(self, request):
-        return not EmergencySettings.objects.exists()
+        return not EmergencySettings.objects.exists() and super().has_add_permission(request)
+
+    def create(self, request, data):
+        return emergency_settings_create(actor=request.user, **data)
+
+    def update(self, request, obj, data):
+        return emergency_settings_update(actor=request.user, settings=obj, **data)
+
+    def delete(self, request, obj):
+        emergency_settings_delete(actor=request.user, settings=obj)
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(admin.ModelAdmin):
+class DutyShiftAdmin(ServiceAdmin):
+    """Saves through the shift services (the list's inline edits too), audited."""
+
     list_display = ["code", "name", "start_time", "end_time", "sort_order", "is_active"]
     list_editable = ["sort_order", "is_active"]
 
+    def create(self, request, data):
+        return duty_shift_create(actor=request.user, **data)
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
+    def update(self, request, obj, data):
+        return duty_shift_update(actor=request.user, shift=obj, **data)
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def delete(self, request, obj):
+        duty_shift_delete(actor=request.user, shift=obj)
 
 
 @admin.register(DutyAssignment)
@@ -47,10 +67,8 @@ class DutyAssignmentAdmin(ReadOnlyAdmin):
     list_select_related = ["unit", "shift", "person"]
 
 
-class WarningEventInline(admin.TabularInline):
+class WarningEventInline(ReadOnlyInline):
     model = WarningEvent
-    extra = 0
-    can_delete = False
     readonly_fields = ["created_at", "actor_name", "action", "from_level", "to_level", "note", "data"]
     fields = readonly_fields
 

@@ -2,17 +2,30 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from envgrid.core.admin_utils import ServiceAdmin
 from envgrid.grids.models import Grid, Region
-from envgrid.grids.services import grid_clean, grid_create, grid_update
+from envgrid.grids.regions import region_create, region_delete, region_update
+from envgrid.grids.services import grid_clean, grid_create, grid_delete, grid_update
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ServiceAdmin):
+    """Saves through the region services: an area's governing unit decides who sees its work, so it is audited."""
+
     list_display = ["code", "name", "level", "parent", "unit", "sort_order"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
     list_select_related = ["parent", "unit"]
     autocomplete_fields = ["parent"]
+
+    def create(self, request, data):
+        return region_create(actor=request.user, **data)
+
+    def update(self, request, obj, data):
+        return region_update(actor=request.user, region=obj, **data)
+
+    def delete(self, request, obj):
+        region_delete(actor=request.user, region=obj)
 
 
 class GridAdminForm(forms.ModelForm):
@@ -33,7 +46,7 @@ class GridAdminForm(forms.ModelForm):
 
 
 @admin.register(Grid)
-class GridAdmin(admin.ModelAdmin):
+class GridAdmin(ServiceAdmin):
     """Saves through the grid services, so the admin gets the same checks and audit as the import."""
 
     form = GridAdminForm
@@ -44,14 +57,11 @@ class GridAdmin(admin.ModelAdmin):
     autocomplete_fields = ["community", "head", "members"]
     readonly_fields = ["street", "area_m2", "centroid_lon", "centroid_lat", "created_at", "updated_at"]
 
-    def save_model(self, request, obj, form, change):
-        data = dict(form.cleaned_data)
-        if change:
-            form.instance = grid_update(actor=request.user, grid=obj, **data)
-        else:
-            form.instance = grid_create(actor=request.user, **data)
+    def create(self, request, data):
+        return grid_create(actor=request.user, **data)
 
-    def save_related(self, request, form, formsets, change):
-        # Members were saved by the service; only inline formsets (none yet) remain.
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
+    def update(self, request, obj, data):
+        return grid_update(actor=request.user, grid=obj, **data)
+
+    def delete(self, request, obj):
+        grid_delete(actor=request.user, grid=obj)

@@ -2,19 +2,15 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from envgrid.core.admin_utils import ReadOnlyInline
 from envgrid.notifications.models import Delivery, Notification
 from envgrid.notifications.services import deliveries_retry_now
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(ReadOnlyInline):
     model = Delivery
     fields = ["channel", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

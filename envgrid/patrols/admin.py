@@ -3,6 +3,7 @@ plans and enforcement cases change only through their services (with audit and r
 
 from django.contrib import admin
 
+from envgrid.core.admin_utils import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 from envgrid.patrols.models import (
     Checklist,
     ChecklistItem,
@@ -13,40 +14,31 @@ from envgrid.patrols.models import (
     PatrolSettings,
     Publicity,
 )
+from envgrid.patrols.services.settings import patrol_settings_create, patrol_settings_delete, patrol_settings_update
 
 
 @admin.register(PatrolSettings)
-class PatrolSettingsAdmin(admin.ModelAdmin):
+class PatrolSettingsAdmin(ServiceAdmin):
+    """Saves through the settings services: the night window and late entry decide how records are judged."""
+
     list_display = ["__str__", "night_start", "night_end", "late_entry_hours", "dispatch_findings", "nearby_radius_m"]
 
     def has_add_permission(self, request):
-        return not PatrolSettings.objects.exists()
+        return not PatrolSettings.objects.exists() and super().has_add_permission(request)
+
+    def create(self, request, data):
+        return patrol_settings_create(actor=request.user, **data)
+
+    def update(self, request, obj, data):
+        return patrol_settings_update(actor=request.user, settings=obj, **data)
+
+    def delete(self, request, obj):
+        patrol_settings_delete(actor=request.user, settings=obj)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ChecklistItemInline(admin.TabularInline):
+class ChecklistItemInline(ReadOnlyInline):
     model = ChecklistItem
     fields = ["position", "text", "guidance", "category"]
-    extra = 0
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Checklist)
@@ -69,16 +61,12 @@ class InspectionAdmin(ReadOnlyAdmin):
     search_fields = ["number", "supervised_object__name"]
 
 
-class MeasureInline(admin.TabularInline):
+class MeasureInline(ReadOnlyInline):
     model = EnforcementMeasure
-    extra = 0
-    can_delete = False
 
 
-class PublicityInline(admin.TabularInline):
+class PublicityInline(ReadOnlyInline):
     model = Publicity
-    extra = 0
-    can_delete = False
 
 
 @admin.register(EnforcementCase)
