@@ -41,6 +41,7 @@ env = environ.Env(
     ENVGRID_HSTS_PRELOAD=(bool, True),
     ENVGRID_MAX_REQUEST_MB=(int, 40),
     ENVGRID_IDEMPOTENCY_DAYS=(int, 7),
+    ENVGRID_API_TOKEN_DAYS=(int, 90),
     ENVGRID_TRUSTED_PROXIES=(int, 0),
     ENVGRID_SIGNIN_RATE_PER_MINUTE=(int, 30),
     ENVGRID_SIGNIN_MAX_DELAY_MINUTES=(int, 60),
@@ -79,7 +80,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -119,6 +119,8 @@ MIDDLEWARE = [
 # The largest request body accepted (declared Content-Length), e.g. a case report with nine phone photos.
 ENVGRID_MAX_REQUEST_BYTES = env("ENVGRID_MAX_REQUEST_MB") * 2**20
 
+# How long an API token works after it is issued (envgrid/core/tokens.py).
+ENVGRID_API_TOKEN_DAYS = env("ENVGRID_API_TOKEN_DAYS")
 # How long a create's idempotency key is remembered (a client's retries come within minutes).
 ENVGRID_IDEMPOTENCY_DAYS = env("ENVGRID_IDEMPOTENCY_DAYS")
 
@@ -235,7 +237,7 @@ ENVGRID_SITE_URL = env("ENVGRID_SITE_URL")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "envgrid.core.api.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

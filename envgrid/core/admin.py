@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from envgrid.core.admin_utils import ReadOnlyAdmin, ServiceAdmin
-from envgrid.core.models import AuditEvent, CalendarDay, Unit, User
+from envgrid.core.models import ApiToken, AuditEvent, CalendarDay, Unit, User
 from envgrid.core.services import (
     calendar_day_create,
     calendar_day_delete,
@@ -21,6 +21,7 @@ from envgrid.core.services import (
     user_set_password,
     user_update,
 )
+from envgrid.core.tokens import api_token_revoke
 
 
 @admin.register(Unit)
@@ -126,3 +127,19 @@ class CalendarDayAdmin(ServiceAdmin):
 
     def delete(self, request, obj):
         calendar_day_delete(actor=request.user, day=obj)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Every API token, to see who holds which and revoke one (keys themselves are never stored)."""
+
+    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["prefix", "name", "user__username", "user__display_name"]
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        for token in queryset:
+            api_token_revoke(token=token, actor=request.user)
+        self.message_user(request, gettext("%(n)d tokens revoked.") % {"n": queryset.count()}, messages.SUCCESS)

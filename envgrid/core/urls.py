@@ -9,4 +9,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/tokens/", views.api_tokens, name="api-tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api-token-revoke"),
 ]

@@ -36,7 +36,9 @@ class MeSerializer(serializers.ModelSerializer):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    name = serializers.CharField(required=False, max_length=80, help_text="What the token is for, e.g. 数据对接 12345")
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Shown once; only its hash is kept.")
+    expires_at = serializers.DateTimeField()

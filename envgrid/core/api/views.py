@@ -2,7 +2,6 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +9,7 @@ from rest_framework.views import APIView
 from envgrid.core.api.serializers import MeSerializer, TokenRequestSerializer, TokenResponseSerializer, UnitSerializer
 from envgrid.core.models import Unit
 from envgrid.core.signin import address_rate_exceeded
+from envgrid.core.tokens import api_token_issue
 
 
 class TokenObtainView(APIView):
@@ -31,14 +31,15 @@ class TokenObtainView(APIView):
         given = TokenRequestSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         # The Django request, not DRF's wrapper: axes marks a lockout on it for its middleware to answer.
-        user = authenticate(request=request._request, **given.validated_data)
+        credentials = {k: given.validated_data[k] for k in ("username", "password")}
+        user = authenticate(request=request._request, **credentials)
         if user is None or not user.is_active:
             return Response(
                 {"code": "invalid_credentials", "detail": _("Wrong username or password, or the account is locked.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token, key = api_token_issue(user=user, actor=user, name=given.validated_data.get("name") or "API")
+        return Response({"token": key, "expires_at": token.expires_at})
 
 
 class MeView(generics.RetrieveAPIView):

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from envgrid.core.choices import Role
 from envgrid.core.tests.factories import UserFactory
+from envgrid.core.tokens import api_token_issue
 from envgrid.monitoring import rollups
 from envgrid.monitoring.choices import ReadingCommand
 from envgrid.monitoring.models import Reading
@@ -181,9 +181,9 @@ def test_only_administrators_and_dispatchers_among_the_roles_may_post(people, st
 
 def test_a_data_feed_account_posts_with_its_token_when_it_holds_the_add_reading_permission(district, stations):
     feed = UserFactory(username="feed-city-platform", role=Role.UNIT_STAFF, unit=None)
-    token = Token.objects.create(user=feed)
+    _token, key = api_token_issue(user=feed, actor=None, name="city platform")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.post("/api/v1/readings/", rows(stations[1].mn, 35), format="json").status_code == 403
 
     feed.user_permissions.add(Permission.objects.get(codename="add_reading", content_type__app_label="monitoring"))
