@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from envgrid.core.models import Unit, User
-from envgrid.core.querysets import unit_subtree_ids
 from envgrid.core.services import audit_record
-from envgrid.emergency.choices import MANAGING_ROLES, ROSTER_ROLES, DutyPost
+from envgrid.emergency.choices import DutyPost
 from envgrid.emergency.errors import EmergencyError, EmergencyErrorCode, EmergencyPermissionDenied
 from envgrid.emergency.excel import Column, RowError, parse_date, raise_if_errors, read_rows, text
 from envgrid.emergency.models import DutyAssignment, DutyShift
+from envgrid.emergency.permissions import can_edit_roster, may_edit_some_roster
 
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 #: A roster may be made at most this far ahead, or this far back (corrections).
@@ -39,26 +39,6 @@ DUTY_COLUMNS = (
     Column("username", "账号", ("username", "用户名"), example=""),
     Column("note", "备注", ("note",), example=""),
 )
-
-
-def can_edit_roster(user, unit: Unit | int) -> bool:
-    """The command centre keeps every unit's roster; a unit lead keeps their own unit's (and those below)."""
-    if not (user.is_authenticated and user.is_active) or user.is_read_only:
-        return False
-    if user.is_superuser or user.role in MANAGING_ROLES:
-        return True
-    unit_id = unit.pk if isinstance(unit, Unit) else unit
-    return user.role in ROSTER_ROLES and unit_id in unit_subtree_ids(user.unit_id)
-
-
-def may_edit_some_roster(user) -> bool:
-    """Whether the user keeps any roster at all (the command centre, or a unit lead)."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and not user.is_read_only
-        and (user.is_superuser or user.role in MANAGING_ROLES or (user.role in ROSTER_ROLES and user.unit_id))
-    )
 
 
 def _check_phone(phone: str) -> str:

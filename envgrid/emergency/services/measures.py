@@ -16,7 +16,8 @@ from envgrid.core.services import audit_record
 from envgrid.emergency.choices import WarningLevel
 from envgrid.emergency.errors import EmergencyError, EmergencyErrorCode, EmergencyPermissionDenied
 from envgrid.emergency.excel import Column, RowError, parse_bool, raise_if_errors, read_rows, text
-from envgrid.emergency.models import ReductionMeasure, can_manage_emergency
+from envgrid.emergency.models import ReductionMeasure
+from envgrid.emergency.permissions import can_manage_emergency
 
 LEVEL_WORDS = {
     "黄色": WarningLevel.YELLOW, "黄": WarningLevel.YELLOW, "yellow": WarningLevel.YELLOW, "iii级": WarningLevel.YELLOW,
