@@ -151,24 +151,23 @@ def lock_row(
     queryset: models.QuerySet[M] | type[M], pk, *, expected_version: int | None = None,
     conflict: type[DomainError] | None = None, stale_message: Callable[[M], str] | None = None,
 ) -> M:  # fmt: skip
-    """The row ``pk`` read fresh under its row lock (``select_for_update``); with ``expected_version``, the
-    app's ``conflict`` (code ``conflict``) when someone else changed it since the caller read it."""
+    """The row ``pk`` read fresh under its row lock (``select_for_update``); with ``expected_version`` (and then
+    the app's ``conflict`` and ``stale_message``), refused when someone else changed it since the caller read it."""
     if isinstance(queryset, type):
         queryset = queryset.objects.all()
     locked = queryset.select_for_update(of=("self",)).get(pk=pk)
-    check_version(locked, expected_version, conflict=conflict, stale_message=stale_message)
+    if expected_version is not None:
+        check_version(locked, expected_version, conflict=conflict, stale_message=stale_message)
     return locked
 
 
 def check_version(
-    locked: M, expected_version: int | None, *, conflict: type[DomainError] | None = None,
-    stale_message: Callable[[M], str] | None = None,
-) -> None:  # fmt: skip
-    """Refuse with the app's ``conflict`` (code ``conflict``, HTTP 409) when ``locked.version`` is no longer the
-    ``expected_version`` the caller read (None: the caller did not say, nothing to check)."""
+    locked: M, expected_version: int | None, *, conflict: type[DomainError], stale_message: Callable[[M], str]
+) -> None:
+    """Refuse with the app's ``conflict`` (code ``conflict``, HTTP 409) and ``stale_message(locked)`` when
+    ``locked.version`` is no longer the ``expected_version`` the caller read (None: nothing to check)."""
     if expected_version is not None and locked.version != expected_version:
-        message = stale_message(locked) if stale_message else gettext("Changed by someone else. Reload and try again.")
-        raise (conflict or DomainError)(CONFLICT, message)
+        raise conflict(CONFLICT, stale_message(locked))
 
 
 @transaction.atomic
