@@ -21,11 +21,13 @@ from django.utils.translation import gettext as _
 from envgrid.alerts.choices import UNITS, AlertKind, AlertState, Factor, HotMeasure
 from envgrid.alerts.errors import AlertPermissionDenied
 from envgrid.alerts.models import Alert, AlertRule, format_number
+from envgrid.alerts.permissions import can_manage_rules
 from envgrid.cases.models import Case
 from envgrid.cases.services import case_comment, case_report_routed
-from envgrid.core.choices import Role
 from envgrid.core.errors import DomainError
+from envgrid.core.formats import local_text
 from envgrid.core.services import audit_record, snapshot
+from envgrid.core.workflow import lock_row
 from envgrid.monitoring.models import Station
 
 logger = logging.getLogger(__name__)
@@ -35,11 +37,6 @@ RULE_FIELDS = (
     "suppress_minutes", "window_minutes", "hot_measure", "radius_m", "min_neighbours", "min_delta",
     "station_kinds", "region", "category", "severity", "lead_unit", "opens_case", "is_active",
 )  # fmt: skip
-
-
-def can_manage_rules(user) -> bool:
-    """Administrators edit alert rules; everybody else reads them."""
-    return bool(user and user.is_active and (user.is_superuser or user.role == Role.ADMIN))
 
 
 def _check_manager(actor) -> None:
@@ -63,19 +60,19 @@ def alert_rule_create(*, actor, **fields) -> AlertRule:
 
 @transaction.atomic
 def alert_rule_update(*, rule: AlertRule, actor, **changes) -> AlertRule:
-    """Change an alert rule (administrators only); open alerts keep running under the new levels."""
+    """Change an alert rule (administrators only); open alerts keep running under the new levels. Returns the
+    fresh rule."""
     _check_manager(actor)
     unknown = set(changes) - set(RULE_FIELDS)
     if unknown:
         raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
-    locked = AlertRule.objects.select_for_update().get(pk=rule.pk)
+    locked = lock_row(AlertRule, rule.pk)
     before = snapshot(locked)
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.full_clean()
     locked.save()
     audit_record(actor=actor, action="alerts.rule_update", obj=locked, before=before, after=snapshot(locked))
-    rule.__dict__.update(locked.__dict__)
     return locked
 
 
@@ -92,10 +89,6 @@ class Observation:
     value: float | None = None
     median: float | None = None
     points: list | None = None  # [[ISO time, value, metric], …]
-
-
-def _local(moment: datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
 def alert_headline(alert: Alert, seen: Observation | None = None) -> str:
@@ -138,7 +131,7 @@ def _description(alert: Alert, seen: Observation) -> str:
         _("Station: %(name)s, MN %(mn)s, grid %(grid)s")
         % {"name": station.name, "mn": station.mn, "grid": grid.name if grid else "—"},
         _("Condition began at %(start)s (data time); alert raised at %(raised)s.")
-        % {"start": _local(alert.started_at), "raised": _local(alert.raised_at)},
+        % {"start": local_text(alert.started_at, empty="—"), "raised": local_text(alert.raised_at, empty="—")},
         _("Raise level %(raise)s, clear level %(clear)s %(unit)s; minimum duration %(minutes)s minutes.")
         % {
             "raise": format_number(rule.raise_level, rule.factor),
@@ -293,9 +286,10 @@ def alert_clear(*, alert: Alert, seen: Observation) -> Alert:
         if case is not None:
             rule = alert.rule
             note = _("Alert cleared at %(at)s (%(rule)s): now %(value)s, peak %(peak)s %(unit)s at %(peak_at)s.") % {
-                "at": _local(seen.at), "rule": rule.name, "value": format_number(seen.metric, rule.factor),
+                "at": local_text(seen.at, empty="—"), "rule": rule.name,
+                "value": format_number(seen.metric, rule.factor),
                 "peak": format_number(alert.peak_value, rule.factor), "unit": rule.unit,
-                "peak_at": _local(alert.peak_at),
+                "peak_at": local_text(alert.peak_at, empty="—"),
             }  # fmt: skip
             case_comment(case=case, actor=None, note=note)
         return alert

@@ -17,6 +17,7 @@ from envgrid.cases.choices import (
 )
 from envgrid.cases.querysets import CaseQuerySet
 from envgrid.core.models import EvidenceFile
+from envgrid.core.workflow import UnitTimelineEvent
 
 
 class CaseCategory(models.Model):
@@ -228,26 +229,13 @@ class CaseAssignment(models.Model):
         return self.status in OPEN_ASSIGNMENT_STATUSES
 
 
-class CaseEvent(models.Model):
+class CaseEvent(UnitTimelineEvent):
     """One entry of a case's timeline (处置记录): who, in which role and unit, did what and when,
-    with a note and evidence. Never edited or deleted."""
+    with a note and evidence, and the status before and after. Never edited or deleted."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
-    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )  # fmt: skip
-    actor_name = models.CharField(_("actor name"), max_length=100, blank=True)
-    actor_role = models.CharField(_("actor role"), max_length=20, blank=True)
-    actor_unit = models.ForeignKey(
-        "core.Unit", verbose_name=_("actor unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    action = models.CharField(_("action"), max_length=20)
     from_status = models.CharField(_("from status"), max_length=20, blank=True)
     to_status = models.CharField(_("to status"), max_length=20, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    data = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("case event")

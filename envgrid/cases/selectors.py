@@ -29,8 +29,10 @@ from envgrid.cases.choices import (
     RejectReason,
 )
 from envgrid.cases.models import Case, CaseAssignment, CaseAttachment, CaseCategory, CaseEvent, ExtensionRequest
-from envgrid.cases.transitions import available_actions, can_verify
+from envgrid.cases.permissions import can_act_for_co_unit, can_verify
+from envgrid.cases.transitions import available_actions
 from envgrid.core.choices import Role
+from envgrid.core.formats import local_text
 from envgrid.core.querysets import unit_subtree_ids
 from envgrid.grids.coords import transform_geojson, wgs84_to_bd09, wgs84_to_gcj02
 from envgrid.grids.models import Grid
@@ -246,7 +248,7 @@ def user_actions(case: Case, user) -> list[str]:
 
 def co_assignment(case: Case, user) -> CaseAssignment | None:
     """The user's unit's open co-unit share of the case (from the prefetched assignments)."""
-    if user.role not in (Role.UNIT_LEAD, Role.UNIT_STAFF) or user.unit_id is None:
+    if not can_act_for_co_unit(user):
         return None
     for a in case.assignments.all():
         if a.role == AssignmentRole.CO and a.unit_id == user.unit_id and a.status in OPEN_ASSIGNMENT_STATUSES:
@@ -280,12 +282,13 @@ def describe_event(event: CaseEvent) -> CaseEvent:
     return event
 
 
-def _local(iso: str) -> str:
+def _iso_text(iso: str) -> str:
+    """An ISO time recorded in an event's details, in local time (as given when it is no time)."""
     try:
         moment = dt.datetime.fromisoformat(iso)
     except (TypeError, ValueError):
         return str(iso)
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    return local_text(moment)
 
 
 def event_details(event: CaseEvent) -> list[str]:
@@ -296,13 +299,13 @@ def event_details(event: CaseEvent) -> list[str]:
     if data.get("co_units"):
         lines.append(_("Co-units: %(units)s") % {"units": "、".join(data["co_units"])})
     if data.get("due_at"):
-        lines.append(_("Deadline: %(due)s") % {"due": _local(data["due_at"])})
+        lines.append(_("Deadline: %(due)s") % {"due": _iso_text(data["due_at"])})
     if data.get("reason"):
         lines.append(_("Reason: %(reason)s") % {"reason": _label(RejectReason, data["reason"])})
     if data.get("duplicate_of"):
         lines.append(_("Duplicate of %(number)s") % {"number": data["duplicate_of"]})
     if data.get("until"):
-        lines.append(_("New deadline: %(until)s") % {"until": _local(data["until"])})
+        lines.append(_("New deadline: %(until)s") % {"until": _iso_text(data["until"])})
     if data.get("returned_by"):
         lines.append(_("Returned by %(unit)s") % {"unit": data["returned_by"]})
     if data.get("co_unit"):

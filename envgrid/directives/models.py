@@ -7,20 +7,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from envgrid.core.models import EvidenceFile
+from envgrid.core.workflow import UnitTimelineEvent
 from envgrid.directives.choices import (
-    ACTING_ROLES,
-    MANAGING_ROLES,
     DirectiveAction,
     DirectiveStatus,
     Recurrence,
     TargetStatus,
 )
+from envgrid.directives.permissions import can_act_for, can_manage_directives
 from envgrid.directives.querysets import DirectiveEventQuerySet, DirectiveQuerySet, DirectiveTargetQuerySet
-
-
-def can_manage_directives(user) -> bool:
-    """Issuing, urging and closing directives is the command centre's work (dispatchers and admins)."""
-    return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.role in MANAGING_ROLES))
 
 
 class Directive(models.Model):
@@ -99,6 +94,7 @@ class Directive(models.Model):
         return (moment or timezone.now()) > self.feedback_due_at
 
     def can_manage(self, user) -> bool:
+        """Whether ``user`` urges and closes this directive (``permissions.can_manage_directives``)."""
         return can_manage_directives(user)
 
 
@@ -146,14 +142,8 @@ class DirectiveTarget(models.Model):
         return self.status == TargetStatus.FED_BACK
 
     def can_act(self, user) -> bool:
-        """Only people of this very unit, in a role that answers for it, sign and feed back."""
-        return bool(
-            user.is_authenticated
-            and user.is_active
-            and user.unit_id == self.unit_id
-            and user.role in ACTING_ROLES
-            and not user.is_read_only
-        )
+        """Whether ``user`` signs and feeds back for this unit (``permissions.can_act_for``)."""
+        return can_act_for(user, self)
 
     def state(self, moment: dt.datetime | None = None) -> str:
         """The cell of the matrix: pending, signed, fed_back, fed_back_late, overdue or missing."""
@@ -177,7 +167,7 @@ TARGET_STATES = {
 }
 
 
-class DirectiveEvent(models.Model):
+class DirectiveEvent(UnitTimelineEvent):
     """One entry of a directive's timeline: who, in which role and unit, did what and when — for the
     directive as a whole or for one unit's row. Never edited or deleted."""
 
@@ -188,19 +178,7 @@ class DirectiveEvent(models.Model):
         DirectiveTarget, verbose_name=_("unit row"), null=True, blank=True, on_delete=models.CASCADE,
         related_name="events",
     )  # fmt: skip
-    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )  # fmt: skip
-    actor_name = models.CharField(_("actor name"), max_length=100, blank=True)
-    actor_role = models.CharField(_("actor role"), max_length=20, blank=True)
-    actor_unit = models.ForeignKey(
-        "core.Unit", verbose_name=_("actor unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     action = models.CharField(_("action"), max_length=20, choices=DirectiveAction.choices)
-    note = models.TextField(_("note"), blank=True)
-    data = models.JSONField(_("details"), default=dict, blank=True)
 
     objects = DirectiveEventQuerySet.as_manager()
 

@@ -11,21 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from envgrid.core.querysets import unit_subtree_ids
-from envgrid.directives.choices import ACTING_ROLES, AWAITING_FEEDBACK, DirectiveStatus, TargetStatus
+from envgrid.directives.choices import AWAITING_FEEDBACK, DirectiveStatus, TargetStatus
 from envgrid.directives.models import (
     TARGET_STATES,
     Directive,
     DirectiveEvent,
     DirectiveTarget,
-    can_manage_directives,
 )
+from envgrid.directives.permissions import acts_for_unit, can_manage_directives
 
 TAB_TODO, TAB_ISSUED, TAB_ALL = "todo", "issued", "all"
-
-
-def acts_for_unit(user) -> bool:
-    """Whether the user signs and feeds back for a unit (and so has a "to handle" list)."""
-    return bool(user.is_authenticated and user.unit_id and user.role in ACTING_ROLES and not user.is_read_only)
 
 
 def tabs_for(user) -> list[str]:

@@ -19,7 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from envgrid.core.choices import UnitKind
+from envgrid.core.formats import local_text
 from envgrid.core.models import Unit, User
+from envgrid.core.workflow import lock_row, transition, unit_people
 from envgrid.directives.attachments import files_check, files_store
 from envgrid.directives.choices import (
     ACTING_ROLES,
@@ -27,13 +29,14 @@ from envgrid.directives.choices import (
     MAX_FIGURE_NAME,
     MAX_FIGURES,
     DirectiveAction,
-    DirectiveStatus,
     Recurrence,
     TargetStatus,
     UnitGroup,
 )
 from envgrid.directives.errors import DirectiveConflict, DirectiveError, DirectiveErrorCode, DirectivePermissionDenied
-from envgrid.directives.models import Directive, DirectiveEvent, DirectiveTarget, can_manage_directives
+from envgrid.directives.models import Directive, DirectiveEvent, DirectiveTarget
+from envgrid.directives.permissions import can_act_for, can_manage_directives
+from envgrid.directives.transitions import TRANSITIONS
 from envgrid.notifications.services import notify
 
 #: A deadline given in hours must fall within this many hours.
@@ -48,19 +51,10 @@ def _event_row(
     directive: Directive, *, actor: User | None, action: str, target: DirectiveTarget | None = None, note: str = "",
     data: dict | None = None, at: dt.datetime | None = None,
 ) -> DirectiveEvent:  # fmt: skip
-    has_actor = getattr(actor, "pk", None) is not None
     return DirectiveEvent(
-        directive=directive,
-        target=target,
-        created_at=at or timezone.now(),
-        actor=actor if has_actor else None,
-        actor_name=str(actor) if has_actor else _("System"),
-        actor_role=getattr(actor, "role", "") or "",
-        actor_unit_id=getattr(actor, "unit_id", None),
-        action=action,
-        note=note,
-        data=data or {},
-    )
+        directive=directive, target=target, created_at=at or timezone.now(), **DirectiveEvent.actor_fields(actor),
+        action=action, note=note, data=data or {},
+    )  # fmt: skip
 
 
 def _event(directive: Directive, **kwargs) -> DirectiveEvent:
@@ -69,18 +63,12 @@ def _event(directive: Directive, **kwargs) -> DirectiveEvent:
     return event
 
 
-def unit_people(unit_ids: Iterable[int]):
-    """The people who answer for these units and are told about their directives."""
-    return User.objects.filter(unit_id__in=list(unit_ids), role__in=ACTING_ROLES, is_active=True)
-
-
 def _notify_units(directive: Directive, unit_ids: Iterable[int], verb: str, title: str, body: str = "") -> None:
     url = reverse("directive-detail", args=[directive.pk])
-    notify(recipients=unit_people(unit_ids), verb=verb, title=title, body=body, url=url, target=directive)
-
-
-def _local(moment: dt.datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    notify(
+        recipients=unit_people(unit_ids, roles=ACTING_ROLES), verb=verb, title=title, body=body, url=url,
+        target=directive,
+    )  # fmt: skip
 
 
 def _require_manager(actor: User, what: str) -> None:
@@ -89,12 +77,7 @@ def _require_manager(actor: User, what: str) -> None:
 
 
 def _lock(directive: Directive) -> Directive:
-    return Directive.objects.select_for_update().get(pk=directive.pk)
-
-
-def _sync(stale: Directive, fresh: Directive) -> None:
-    """Give the caller's object the state the service left, as ``case_transition`` does."""
-    stale.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "_state"})
+    return lock_row(Directive, directive.pk)
 
 
 def _number(directive: Directive) -> str:
@@ -247,7 +230,7 @@ def directive_issue(
     _notify_units(
         directive, [u.pk for u in targets], "directive.issued",
         _("Directive %(number)s: %(title)s — feed back by %(due)s")
-        % {"number": directive.number, "title": directive.title, "due": _local(due)},
+        % {"number": directive.number, "title": directive.title, "due": local_text(due)},
         directive.body,
     )  # fmt: skip
     return directive
@@ -263,7 +246,7 @@ def _lock_for_unit(directive: Directive, actor: User) -> tuple[Directive, Direct
         if actor.unit_id
         else None
     )
-    if target is None or not target.can_act(actor):
+    if target is None or not can_act_for(actor, target):
         raise DirectivePermissionDenied(
             _("Only the lead and staff of a unit this directive is addressed to may sign and feed back for it.")
         )
@@ -357,49 +340,54 @@ def directive_urge(
     _notify_units(
         locked, [t.unit_id for t in laggards], "directive.urged",
         _("Urgent: feed back on directive %(number)s by %(due)s")
-        % {"number": locked.number, "due": _local(locked.feedback_due_at)},
+        % {"number": locked.number, "due": local_text(locked.feedback_due_at)},
         note.strip() or locked.title,
     )  # fmt: skip
     return laggards
 
 
-@transaction.atomic
 def directive_close(*, directive: Directive, actor: User, note: str = "", stop_recurrence: bool = False) -> Directive:
     """Close the directive; every unit that never fed back is recorded late (missing feedback), for
-    the assessment. ``stop_recurrence`` also ends the daily series this round belongs to."""
+    the assessment. ``stop_recurrence`` also ends the daily series this round belongs to. Returns the fresh
+    directive."""
     _require_manager(actor, _("close"))
-    locked = _lock(directive)
-    if not locked.is_open:
-        raise DirectiveConflict(
-            DirectiveErrorCode.CLOSED, _("Directive %(number)s is already closed.") % {"number": locked.number}
-        )
     now = timezone.now()
-    missing = list(locked.targets.filter(status__in=AWAITING_FEEDBACK).select_related("unit"))
-    DirectiveTarget.objects.filter(pk__in=[t.pk for t in missing]).update(is_late=True)
-    locked.status, locked.closed_at, locked.closed_by = DirectiveStatus.CLOSED, now, actor
-    locked.save(update_fields=["status", "closed_at", "closed_by"])
-    stopped = False
-    if stop_recurrence and locked.is_recurring:
-        root_id = locked.parent_id or locked.pk
-        stopped = bool(Directive.objects.filter(pk=root_id, recurrence_stopped_at__isnull=True).update(
-            recurrence_stopped_at=now
-        ))  # fmt: skip
-        if root_id == locked.pk and stopped:
-            locked.recurrence_stopped_at = now
-    DirectiveEvent.objects.bulk_create([
-        _event_row(locked, actor=actor, action=DirectiveAction.CLOSE, note=note.strip(), at=now,
-                   data={"missing": len(missing), "stopped_repeating": stopped}),
-        *(_event_row(locked, target=t, actor=actor, action=DirectiveAction.MISSING, at=now,
-                     data={"unit": t.unit.name}) for t in missing),
-    ])  # fmt: skip
+    missing: list[DirectiveTarget] = []
+
+    def apply(locked: Directive) -> dict:
+        missing.extend(locked.targets.filter(status__in=AWAITING_FEEDBACK).select_related("unit"))
+        DirectiveTarget.objects.filter(pk__in=[t.pk for t in missing]).update(is_late=True)
+        locked.closed_at, locked.closed_by = now, actor
+        stopped = False
+        if stop_recurrence and locked.is_recurring:
+            root_id = locked.parent_id or locked.pk
+            stopped = bool(Directive.objects.filter(pk=root_id, recurrence_stopped_at__isnull=True).update(
+                recurrence_stopped_at=now
+            ))  # fmt: skip
+            if root_id == locked.pk and stopped:
+                locked.recurrence_stopped_at = now
+        return {"missing": len(missing), "stopped_repeating": stopped}
+
+    def event(locked: Directive, _from_status: str, data: dict) -> None:
+        DirectiveEvent.objects.bulk_create([
+            _event_row(locked, actor=actor, action=DirectiveAction.CLOSE, note=note.strip(), at=now, data=data),
+            *(_event_row(locked, target=t, actor=actor, action=DirectiveAction.MISSING, at=now,
+                         data={"unit": t.unit.name}) for t in missing),
+        ])  # fmt: skip
+
+    closed = transition(
+        directive, DirectiveAction.CLOSE, table=TRANSITIONS, actor=actor, conflict=DirectiveConflict,
+        refused_code=DirectiveErrorCode.CLOSED,
+        refused_message=lambda d: _("Directive %(number)s is already closed.") % {"number": d.number},
+        apply=apply, event=event, audit="directives.close", note=note,
+    )  # fmt: skip
     if missing:
         _notify_units(
-            locked, [t.unit_id for t in missing], "directive.missing",
-            _("Directive %(number)s closed: your unit's feedback is recorded as missing") % {"number": locked.number},
-            locked.title,
+            closed, [t.unit_id for t in missing], "directive.missing",
+            _("Directive %(number)s closed: your unit's feedback is recorded as missing") % {"number": closed.number},
+            closed.title,
         )  # fmt: skip
-    _sync(directive, locked)
-    return locked
+    return closed
 
 
 # --- background work -----------------------------------------------------------------------------
@@ -434,7 +422,7 @@ def _mark_overdue(directive_id: int, *, now: dt.datetime) -> int:
     _notify_units(
         locked, [t.unit_id for t in overdue], "directive.overdue",
         _("Overdue: directive %(number)s was due %(due)s")
-        % {"number": locked.number, "due": _local(locked.feedback_due_at)},
+        % {"number": locked.number, "due": local_text(locked.feedback_due_at)},
         locked.title,
     )  # fmt: skip
     if locked.issued_by_id:
@@ -498,7 +486,7 @@ def _spawn_round(root_id: int, *, today: dt.date, now: dt.datetime) -> Directive
     _notify_units(
         round_, [u.pk for u in units], "directive.issued",
         _("Directive %(number)s: %(title)s — feed back by %(due)s")
-        % {"number": round_.number, "title": round_.title, "due": _local(round_.feedback_due_at)},
+        % {"number": round_.number, "title": round_.title, "due": local_text(round_.feedback_due_at)},
         round_.body,
     )  # fmt: skip
     return round_

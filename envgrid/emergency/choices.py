@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from envgrid.core.choices import Role
+from envgrid.core.workflow import Transition, TransitionTable
 
 
 class WarningLevel(models.TextChoices):
@@ -52,14 +53,14 @@ class WarningAction(models.TextChoices):
     CANCEL = "cancel", _("Cancelled")
 
 
-#: The transition table: which action moves a warning from which states to which state.
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    WarningAction.ACTIVATE: (frozenset({WarningStatus.RECORDED}), WarningStatus.ACTIVE),
-    WarningAction.CHANGE: (frozenset({WarningStatus.RECORDED, WarningStatus.ACTIVE}), ""),  # "" = unchanged
-    WarningAction.LIFT: (frozenset({WarningStatus.ACTIVE}), WarningStatus.LIFTED),
-    WarningAction.EXPIRE: (frozenset({WarningStatus.ACTIVE}), WarningStatus.LIFTED),
-    WarningAction.CANCEL: (frozenset({WarningStatus.RECORDED}), WarningStatus.CANCELLED),
-}
+#: The transition table: which action moves a warning from which states to which state (None: unchanged).
+TRANSITIONS = TransitionTable(
+    Transition(WarningAction.ACTIVATE, frozenset({WarningStatus.RECORDED}), WarningStatus.ACTIVE),
+    Transition(WarningAction.CHANGE, frozenset({WarningStatus.RECORDED, WarningStatus.ACTIVE})),
+    Transition(WarningAction.LIFT, frozenset({WarningStatus.ACTIVE}), WarningStatus.LIFTED),
+    Transition(WarningAction.EXPIRE, frozenset({WarningStatus.ACTIVE}), WarningStatus.LIFTED),
+    Transition(WarningAction.CANCEL, frozenset({WarningStatus.RECORDED}), WarningStatus.CANCELLED),
+)
 
 
 class DutyPost(models.TextChoices):

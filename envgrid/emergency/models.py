@@ -13,25 +13,21 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from envgrid.core.models import EvidenceFile
+from envgrid.core.workflow import TimelineEvent
 from envgrid.emergency.choices import (
-    MANAGING_ROLES,
     CheckStatus,
     DutyPost,
     WarningAction,
     WarningLevel,
     WarningStatus,
 )
+from envgrid.emergency.permissions import can_manage_emergency, can_record_check
 from envgrid.emergency.querysets import (
     DutyAssignmentQuerySet,
     PollutionWarningQuerySet,
     ReductionMeasureQuerySet,
     SpotCheckQuerySet,
 )
-
-
-def can_manage_emergency(user) -> bool:
-    """Recording warnings and keeping the reduction list is the command centre's work."""
-    return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.role in MANAGING_ROLES))
 
 
 def default_duty_unit_kinds() -> list[str]:
@@ -200,27 +196,20 @@ class PollutionWarning(models.Model):
         return self.region.name if self.region_id else str(_("Whole district"))
 
     def can_manage(self, user) -> bool:
+        """Whether ``user`` manages this warning (``permissions.can_manage_emergency``)."""
         return can_manage_emergency(user)
 
 
-class WarningEvent(models.Model):
+class WarningEvent(TimelineEvent):
     """One entry of a warning's history (预警过程记录): recorded, activated, level or end changed, lifted —
     who, when, and the level before and after. Never edited or deleted."""
 
     warning = models.ForeignKey(
         PollutionWarning, verbose_name=_("warning"), on_delete=models.CASCADE, related_name="events"
     )
-    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )  # fmt: skip
-    actor_name = models.CharField(_("actor name"), max_length=100, blank=True)
     action = models.CharField(_("action"), max_length=10, choices=WarningAction.choices)
     from_level = models.CharField(_("level before"), max_length=10, choices=WarningLevel.choices, blank=True)
     to_level = models.CharField(_("level after"), max_length=10, choices=WarningLevel.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    data = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("warning event")
@@ -339,13 +328,8 @@ class SpotCheck(models.Model):
         )
 
     def can_record(self, user) -> bool:
-        """People of the responsible unit (or a unit above it) who do checks may record it."""
-        from envgrid.core.querysets import unit_subtree_ids
-        from envgrid.emergency.choices import CHECK_ROLES
-
-        if not (user.is_authenticated and user.is_active) or user.is_read_only or user.role not in CHECK_ROLES:
-            return False
-        return self.unit_id in unit_subtree_ids(user.unit_id)
+        """Whether ``user`` may record this check (``permissions.can_record_check``)."""
+        return can_record_check(user, self)
 
 
 def photo_path(instance: SpotCheckPhoto, filename: str) -> str:

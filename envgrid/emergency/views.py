@@ -288,7 +288,7 @@ def check_detail(request, pk: int):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                check_services.spot_check_record(
+                check = check_services.spot_check_record(
                     check=check, actor=request.user, result=data["result"], note=data["note"], files=data["photos"],
                     lon=data["lon"], lat=data["lat"], legal_basis=data["legal_basis"],
                 )  # fmt: skip

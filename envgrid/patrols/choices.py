@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from envgrid.core.choices import Role
+from envgrid.core.workflow import Transition, TransitionTable
 
 
 class InspectionKind(models.TextChoices):
@@ -66,15 +67,23 @@ ENFORCEMENT_TONES = {
     EnforcementStatus.WITHDRAWN: "dark",
 }
 
-#: Which status may follow which (the one table ``enforcement_transition`` checks).
-ENFORCEMENT_TRANSITIONS: dict[str, frozenset[str]] = {
-    EnforcementStatus.FILED: frozenset({EnforcementStatus.INVESTIGATING, EnforcementStatus.DECIDED,
-                                        EnforcementStatus.WITHDRAWN}),
-    EnforcementStatus.INVESTIGATING: frozenset({EnforcementStatus.DECIDED, EnforcementStatus.WITHDRAWN}),
-    EnforcementStatus.DECIDED: frozenset({EnforcementStatus.CLOSED}),
-    EnforcementStatus.CLOSED: frozenset(),
-    EnforcementStatus.WITHDRAWN: frozenset(),
-}  # fmt: skip
+#: Which status may follow which (the one table ``enforcement_transition`` checks): each action is named by
+#: the status it leads to.
+ENFORCEMENT_TRANSITIONS = TransitionTable(
+    Transition(EnforcementStatus.INVESTIGATING, frozenset({EnforcementStatus.FILED}), EnforcementStatus.INVESTIGATING),
+    Transition(
+        EnforcementStatus.DECIDED,
+        frozenset({EnforcementStatus.FILED, EnforcementStatus.INVESTIGATING}),
+        EnforcementStatus.DECIDED,
+    ),
+    Transition(EnforcementStatus.CLOSED, frozenset({EnforcementStatus.DECIDED}), EnforcementStatus.CLOSED),
+    Transition(
+        EnforcementStatus.WITHDRAWN,
+        frozenset({EnforcementStatus.FILED, EnforcementStatus.INVESTIGATING}),
+        EnforcementStatus.WITHDRAWN,
+        needs_reason=True,
+    ),
+)
 
 OPEN_ENFORCEMENT = frozenset({EnforcementStatus.FILED, EnforcementStatus.INVESTIGATING, EnforcementStatus.DECIDED})
 

@@ -1,4 +1,9 @@
-"""Who may inspect, plan and enforce: plain predicates, checked by the services and used by the pages."""
+"""Who may inspect, plan and enforce: the one place it is decided.
+
+As in every app (see ``envgrid.cases.permissions``): plain predicates ``can_…(user[, obj])`` that answer True or
+False and never raise. Services call them and raise ``PatrolPermissionDenied``; views, the API and templates call
+them to show only what a user may do. What a user sees at all is data scope (the querysets' ``visible_to``).
+"""
 
 from __future__ import annotations
 

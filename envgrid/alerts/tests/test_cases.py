@@ -103,9 +103,9 @@ def test_once_the_case_is_closed_a_new_episode_opens_a_new_case(threshold, episo
     feed(episode_station, 0, EPISODE, step=3)
     case = Alert.objects.get().case
     staff = case.lead_unit.users.filter(role__in=["unit_lead", "unit_staff"]).first()
-    case_sign(case=case, actor=staff)
-    case_feedback(case=case, actor=staff, note="已巡查，周边工地已落实降尘措施")
-    case_verify(case=case, actor=people["dispatcher"], passed=True)
+    case = case_sign(case=case, actor=staff)
+    case = case_feedback(case=case, actor=staff, note="已巡查，周边工地已落实降尘措施")
+    case = case_verify(case=case, actor=people["dispatcher"], passed=True)
 
     feed(episode_station, len(EPISODE), EPISODE, step=3)
 

@@ -86,8 +86,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
         common = {"case": case, "actor": request.user, "expected_version": data.pop("version", None)}
-        call(common, data)
-        return Response(self._detail(case))
+        return Response(self._detail(call(common, data)))
 
     @extend_schema(request=s.ActionSerializer, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"])

@@ -92,8 +92,8 @@ def test_permission_refusal_is_403_and_changes_nothing(reported, people):
 def test_scope_a_unit_never_sees_another_units_cases(reported, people):
     from envgrid.cases import services
 
-    services.case_accept(case=reported, actor=people["dispatcher"])
-    services.case_dispatch(case=reported, actor=people["dispatcher"])
+    reported = services.case_accept(case=reported, actor=people["dispatcher"])
+    reported = services.case_dispatch(case=reported, actor=people["dispatcher"])
     seen = {u: {c["id"] for c in client_for(people[u]).get("/api/v1/cases/").json()["results"]} for u in people}
     assert reported.pk in seen["unit_staff"] and reported.pk in seen["unit_lead"]  # the ecology bureau leads
     assert reported.pk not in seen["river_chief"]  # a street office with no share

@@ -27,7 +27,7 @@ def workbook_rows(response) -> list[tuple]:
 
 
 def dispatch(case, users):
-    services.case_accept(case=case, actor=users["dispatcher"])
+    case = services.case_accept(case=case, actor=users["dispatcher"])
     return services.case_dispatch(case=case, actor=users["dispatcher"])
 
 

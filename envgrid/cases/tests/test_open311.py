@@ -358,8 +358,8 @@ def test_get_unknown_request_is_a_404_error(client, fmt):
 
 def test_a_dispatched_request_shows_the_lead_unit_and_deadline(client, file_request, dispatcher, bureau):
     case = file_request()
-    case_accept(case=case, actor=dispatcher)
-    case_dispatch(case=case, actor=dispatcher, lead_unit=bureau)
+    case = case_accept(case=case, actor=dispatcher)
+    case = case_dispatch(case=case, actor=dispatcher, lead_unit=bureau)
 
     [record] = json_of(get(client, f"requests/{case.number}.json"))
 
@@ -371,11 +371,11 @@ def test_a_dispatched_request_shows_the_lead_unit_and_deadline(client, file_requ
 
 def test_a_closed_case_is_closed_with_a_public_note(client, file_request, dispatcher, handler, bureau):
     case = file_request()
-    case_accept(case=case, actor=dispatcher)
-    case_dispatch(case=case, actor=dispatcher, lead_unit=bureau)
-    case_sign(case=case, actor=handler)
-    case_feedback(case=case, actor=handler, note=FEEDBACK_NOTE)
-    case_verify(case=case, actor=dispatcher, passed=True, note="核查员甲乙丙确认通过")
+    case = case_accept(case=case, actor=dispatcher)
+    case = case_dispatch(case=case, actor=dispatcher, lead_unit=bureau)
+    case = case_sign(case=case, actor=handler)
+    case = case_feedback(case=case, actor=handler, note=FEEDBACK_NOTE)
+    case = case_verify(case=case, actor=dispatcher, passed=True, note="核查员甲乙丙确认通过")
 
     [record] = json_of(get(client, f"requests/{case.number}.json"))
 
@@ -385,7 +385,7 @@ def test_a_closed_case_is_closed_with_a_public_note(client, file_request, dispat
 
 def test_a_rejected_case_is_closed_with_the_kind_of_rejection_not_the_note(client, file_request, dispatcher):
     case = file_request()
-    case_reject(case=case, actor=dispatcher, reason=RejectReason.NOT_OURS, note=INTERNAL_NOTE)
+    case = case_reject(case=case, actor=dispatcher, reason=RejectReason.NOT_OURS, note=INTERNAL_NOTE)
 
     [record] = json_of(get(client, f"requests/{case.number}.json"))
 
@@ -395,7 +395,7 @@ def test_a_rejected_case_is_closed_with_the_kind_of_rejection_not_the_note(clien
 
 def test_a_duplicate_names_the_original_request(client, file_request, dispatcher):
     original, copy = file_request(), file_request()
-    case_reject(case=copy, actor=dispatcher, reason=RejectReason.DUPLICATE, note="重复", duplicate_of=original)
+    copy = case_reject(case=copy, actor=dispatcher, reason=RejectReason.DUPLICATE, note="重复", duplicate_of=original)
 
     [record] = json_of(get(client, f"requests/{copy.number}.json"))
 
@@ -404,7 +404,7 @@ def test_a_duplicate_names_the_original_request(client, file_request, dispatcher
 
 def test_requests_list_filters_by_status(client, file_request, dispatcher):
     still_open, rejected = file_request(), file_request()
-    case_reject(case=rejected, actor=dispatcher, reason=RejectReason.INVALID, note="无效")
+    rejected = case_reject(case=rejected, actor=dispatcher, reason=RejectReason.INVALID, note="无效")
 
     def numbers(**params):
         return [r["service_request_id"] for r in json_of(get(client, "requests.json", **params))]
@@ -484,10 +484,12 @@ def test_requests_list_takes_one_query_however_many_requests(
 ):
     for _ in range(5):
         case = file_request()
-        case_accept(case=case, actor=dispatcher)
-        case_dispatch(case=case, actor=dispatcher, lead_unit=bureau)
+        case = case_accept(case=case, actor=dispatcher)
+        case = case_dispatch(case=case, actor=dispatcher, lead_unit=bureau)
     duplicate = file_request()
-    case_reject(case=duplicate, actor=dispatcher, reason=RejectReason.DUPLICATE, note="重复", duplicate_of=case)
+    duplicate = case_reject(
+        case=duplicate, actor=dispatcher, reason=RejectReason.DUPLICATE, note="重复", duplicate_of=case
+    )
 
     with django_assert_num_queries(1):
         response = get(client, "requests.xml")
@@ -531,15 +533,15 @@ def test_no_personal_data_or_internal_note_in_any_open311_answer(client, partner
     its timeline, and a rejected one with an internal reason: none of it shows, in any format."""
     response = post(client, "requests.json", valid_post(partner, description="冒黄烟"))
     closed = Case.objects.get(number=json_of(response)[0]["service_request_id"])
-    case_accept(case=closed, actor=dispatcher, note=INTERNAL_NOTE)
-    case_comment(case=closed, actor=dispatcher, note=INTERNAL_NOTE)
-    case_dispatch(case=closed, actor=dispatcher, lead_unit=bureau, note=INTERNAL_NOTE)
-    case_sign(case=closed, actor=handler)
-    case_feedback(case=closed, actor=handler, note=FEEDBACK_NOTE)
-    case_verify(case=closed, actor=dispatcher, passed=True, note=INTERNAL_NOTE)
+    closed = case_accept(case=closed, actor=dispatcher, note=INTERNAL_NOTE)
+    closed = case_comment(case=closed, actor=dispatcher, note=INTERNAL_NOTE)
+    closed = case_dispatch(case=closed, actor=dispatcher, lead_unit=bureau, note=INTERNAL_NOTE)
+    closed = case_sign(case=closed, actor=handler)
+    closed = case_feedback(case=closed, actor=handler, note=FEEDBACK_NOTE)
+    closed = case_verify(case=closed, actor=dispatcher, passed=True, note=INTERNAL_NOTE)
     response = post(client, "requests.json", valid_post(partner, description="又冒烟了"))
     rejected = Case.objects.get(number=json_of(response)[0]["service_request_id"])
-    case_reject(case=rejected, actor=dispatcher, reason=RejectReason.INVALID, note=INTERNAL_NOTE)
+    rejected = case_reject(case=rejected, actor=dispatcher, reason=RejectReason.INVALID, note=INTERNAL_NOTE)
     assert Case.objects.get(pk=closed.pk).status == CaseStatus.CLOSED
     assert (closed.reporter_name, closed.reporter_phone) == (REPORTER_NAME, REPORTER_PHONE)
 

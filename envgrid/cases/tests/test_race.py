@@ -76,7 +76,7 @@ def test_same_version_dispatch_and_hold_exactly_one_wins(people, industrial, mem
         case = services.case_report(
             reporter=people["grid_member"], title=f"并发派遣 {round_no}", category=industrial, lon=lon, lat=lat
         )
-        services.case_accept(case=case, actor=dispatcher)
+        case = services.case_accept(case=case, actor=dispatcher)
         outcomes = run_together(
             lambda c=case: services.case_dispatch(case=Case(pk=c.pk), actor=dispatcher, expected_version=2),
             lambda c=case: services.case_hold(case=Case(pk=c.pk), actor=admin, note="暂缓", expected_version=2),

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def dispatched_case(reported, people):
-    services.case_accept(case=reported, actor=people["dispatcher"])
+    reported = services.case_accept(case=reported, actor=people["dispatcher"])
     return services.case_dispatch(case=reported, actor=people["dispatcher"])
 
 
@@ -45,10 +45,12 @@ def test_full_loop_from_report_to_closure_writes_one_event_per_step(reported, pe
     case = dispatched_case(reported, people)
     assert case.lead_unit.name == "生态环境分局"
     assert case.due_at > timezone.now()
-    services.case_sign(case=case, actor=people["unit_staff"])
-    services.case_start(case=case, actor=people["unit_staff"])
-    services.case_feedback(case=case, actor=people["unit_staff"], note="已责令停产整改", files=[jpeg("after.jpg")])
-    services.case_verify(case=case, actor=people["grid_member"], passed=True, note="现场已无冒烟")
+    case = services.case_sign(case=case, actor=people["unit_staff"])
+    case = services.case_start(case=case, actor=people["unit_staff"])
+    case = services.case_feedback(
+        case=case, actor=people["unit_staff"], note="已责令停产整改", files=[jpeg("after.jpg")]
+    )
+    case = services.case_verify(case=case, actor=people["grid_member"], passed=True, note="现场已无冒烟")
 
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED and case.closed_at is not None
@@ -68,9 +70,9 @@ def test_full_loop_from_report_to_closure_writes_one_event_per_step(reported, pe
 
 def test_failed_verification_sends_the_case_back_and_counts_rework(reported, people):
     case = dispatched_case(reported, people)
-    services.case_sign(case=case, actor=people["unit_staff"])
-    services.case_feedback(case=case, actor=people["unit_staff"], note="已处理")
-    services.case_verify(case=case, actor=people["grid_head"], passed=False, note="仍在冒烟")
+    case = services.case_sign(case=case, actor=people["unit_staff"])
+    case = services.case_feedback(case=case, actor=people["unit_staff"], note="已处理")
+    case = services.case_verify(case=case, actor=people["grid_head"], passed=False, note="仍在冒烟")
     case.refresh_from_db()
     assert case.status == CaseStatus.DISPATCHED
     assert case.rework_count == 1
@@ -79,8 +81,8 @@ def test_failed_verification_sends_the_case_back_and_counts_rework(reported, peo
 
 def test_the_handler_cannot_verify_their_own_work(reported, people):
     case = dispatched_case(reported, people)
-    services.case_sign(case=case, actor=people["unit_staff"])
-    services.case_feedback(case=case, actor=people["unit_staff"], note="已处理")
+    case = services.case_sign(case=case, actor=people["unit_staff"])
+    case = services.case_feedback(case=case, actor=people["unit_staff"], note="已处理")
     with pytest.raises(CasePermissionDenied):
         services.case_verify(case=case, actor=people["unit_lead"], passed=True)
     case.refresh_from_db()
@@ -104,7 +106,7 @@ def test_another_unit_cannot_sign(reported, people):
 
 
 def test_stale_version_is_a_conflict(reported, people):
-    services.case_accept(case=reported, actor=people["dispatcher"])
+    reported = services.case_accept(case=reported, actor=people["dispatcher"])
     with pytest.raises(CaseConflict) as caught:
         services.case_dispatch(case=reported, actor=people["dispatcher"], expected_version=1)
     assert caught.value.code == CaseErrorCode.CONFLICT
@@ -125,7 +127,7 @@ def test_reject_as_duplicate_links_the_original(reported, people, industrial, me
     with pytest.raises(CaseError) as caught:
         services.case_reject(case=second, actor=people["dispatcher"], reason=RejectReason.DUPLICATE, note="重复")
     assert caught.value.code == CaseErrorCode.INVALID
-    services.case_reject(
+    second = services.case_reject(
         case=second, actor=people["dispatcher"], reason=RejectReason.DUPLICATE, note="重复", duplicate_of=reported
     )
     second.refresh_from_db()
@@ -137,7 +139,7 @@ def test_reason_is_required_to_return(reported, people):
     with pytest.raises(CaseError) as caught:
         services.case_return(case=case, actor=people["unit_staff"], note="  ")
     assert caught.value.code == CaseErrorCode.REASON_REQUIRED
-    services.case_return(case=case, actor=people["unit_staff"], note="不属于本单位职责")
+    case = services.case_return(case=case, actor=people["unit_staff"], note="不属于本单位职责")
     case.refresh_from_db()
     assert case.status == CaseStatus.RETURNED and case.lead_unit is None
     assert case.assignments.get(role="lead").status == AssignmentStatus.RETURNED
@@ -146,7 +148,7 @@ def test_reason_is_required_to_return(reported, people):
 def test_reassign_moves_the_case_to_another_unit(reported, people):
     case = dispatched_case(reported, people)
     housing = Unit.objects.get(name="住房和城乡建设局")
-    services.case_reassign(case=case, actor=people["dispatcher"], lead_unit=housing, note="属工地扬尘")
+    case = services.case_reassign(case=case, actor=people["dispatcher"], lead_unit=housing, note="属工地扬尘")
     case.refresh_from_db()
     assert case.lead_unit == housing
     statuses = dict(case.assignments.values_list("unit__name", "status"))
@@ -155,13 +157,13 @@ def test_reassign_moves_the_case_to_another_unit(reported, people):
 
 def test_hold_stops_the_clock_and_resume_returns_to_the_held_state(reported, people):
     case = dispatched_case(reported, people)
-    services.case_sign(case=case, actor=people["unit_staff"])
+    case = services.case_sign(case=case, actor=people["unit_staff"])
     due = Case.objects.get(pk=case.pk).due_at
-    services.case_hold(case=case, actor=people["dispatcher"], note="等待上级意见")
+    case = services.case_hold(case=case, actor=people["dispatcher"], note="等待上级意见")
     held = case.events.get(action="hold")
     held.created_at -= dt.timedelta(hours=5)
     held.save()
-    services.case_resume(case=case, actor=people["dispatcher"])
+    case = services.case_resume(case=case, actor=people["dispatcher"])
     case.refresh_from_db()
     assert case.status == CaseStatus.SIGNED
     assert abs((case.due_at - due) - dt.timedelta(hours=5)) < dt.timedelta(seconds=5)
@@ -186,8 +188,8 @@ def test_co_units_sign_and_feed_back_their_own_share(people, member_grid, distri
     case = services.case_report(
         reporter=people["grid_member"], title="柴油车冒黑烟", category=category, lon=lon, lat=lat
     )
-    services.case_accept(case=case, actor=people["dispatcher"])
-    services.case_dispatch(case=case, actor=people["dispatcher"])
+    case = services.case_accept(case=case, actor=people["dispatcher"])
+    case = services.case_dispatch(case=case, actor=people["dispatcher"])
     assert case.lead_unit.name == "交警大队"
     services.assignment_sign(case=case, actor=people["unit_staff"])
     services.assignment_feedback(case=case, actor=people["unit_staff"], note="已配合检测尾气")

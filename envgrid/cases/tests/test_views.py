@@ -195,7 +195,7 @@ def test_case_page_queries_do_not_grow_with_the_timeline(make_case, users, login
     with CaptureQueriesContext(connection) as before:
         client.get(reverse("case-detail", args=[case.pk]))
     for i in range(10):
-        services.case_comment(case=case, actor=users["dispatcher"], note=f"批注{i}", files=[jpeg(f"c{i}.jpg")])
+        case = services.case_comment(case=case, actor=users["dispatcher"], note=f"批注{i}", files=[jpeg(f"c{i}.jpg")])
 
     with django_assert_max_num_queries(len(before)):
         response = client.get(reverse("case-detail", args=[case.pk]))
@@ -445,8 +445,8 @@ def test_evidence_files_are_served_to_those_who_see_the_case(make_case, users, l
 def test_bulk_accept_reports_each_case_and_refuses_a_stale_one(make_case, users, login):
     first, second, stale = make_case(), make_case(), make_case()
     old_version = stale.version
-    services.case_comment(case=stale, actor=users["dispatcher"], note="x")  # comments keep the version
-    services.case_accept(case=stale, actor=users["dispatcher"])
+    stale = services.case_comment(case=stale, actor=users["dispatcher"], note="x")  # comments keep the version
+    stale = services.case_accept(case=stale, actor=users["dispatcher"])
 
     response = login(users["dispatcher"]).post(
         reverse("case-bulk"),
@@ -595,7 +595,7 @@ def test_failing_without_a_reason_is_refused_on_the_phone(loop, users, login):
 def test_stale_verification_on_the_phone_is_a_conflict(loop, users, login):
     case = loop["fed_back"]
     old_version = case.version
-    services.case_verify(case=case, actor=users["dispatcher"], passed=True)
+    case = services.case_verify(case=case, actor=users["dispatcher"], passed=True)
 
     response = login(users["grid_member"]).post(
         reverse("phone-verify-case", args=[case.pk]), {"version": old_version, "result": "pass"}

@@ -266,7 +266,7 @@ def test_close_records_every_unit_without_feedback_late(issue, people, bureau, r
     directive = issue([bureau, river_street, other_street])
     services.directive_feedback(directive=directive, actor=people["unit_staff"], text="已完成")
 
-    services.directive_close(directive=directive, actor=people["dispatcher"], note="本轮结束")
+    directive = services.directive_close(directive=directive, actor=people["dispatcher"], note="本轮结束")
 
     assert directive.status == DirectiveStatus.CLOSED and directive.closed_by == people["dispatcher"]
     assert not row(directive, bureau).is_late
@@ -279,7 +279,7 @@ def test_close_records_every_unit_without_feedback_late(issue, people, bureau, r
 
 def test_a_closed_directive_takes_no_more_action(issue, people, bureau):
     directive = issue([bureau])
-    services.directive_close(directive=directive, actor=people["dispatcher"])
+    directive = services.directive_close(directive=directive, actor=people["dispatcher"])
 
     for call in (
         lambda: services.directive_close(directive=directive, actor=people["admin"]),
@@ -298,7 +298,7 @@ def test_a_stale_copy_still_meets_the_conflict(issue, people, bureau):
     directive = issue([bureau])
     stale = Directive.objects.get(pk=directive.pk)
     # When one dispatcher closes it
-    services.directive_close(directive=directive, actor=people["dispatcher"])
+    directive = services.directive_close(directive=directive, actor=people["dispatcher"])
     # Then the other, acting from the stale copy, gets the conflict code, not a second close
     with pytest.raises(DirectiveConflict) as conflict:
         services.directive_close(directive=stale, actor=people["admin"])
@@ -361,7 +361,7 @@ def test_closing_with_stop_ends_the_daily_series(issue, people, river_street):
     tomorrow = timezone.localdate(series.issued_at) + dt.timedelta(days=1)
     round_ = services.directives_spawn_due(now=local_moment(tomorrow, 21, 0))[0]
 
-    services.directive_close(directive=round_, actor=people["dispatcher"], stop_recurrence=True)
+    round_ = services.directive_close(directive=round_, actor=people["dispatcher"], stop_recurrence=True)
 
     series.refresh_from_db()
     assert series.recurrence_stopped_at is not None and series.status == DirectiveStatus.OPEN

@@ -142,7 +142,7 @@ def test_matrix_polls_every_ten_seconds_while_open_and_stops_when_closed(issue, 
     assert 'hx-trigger="every 10s"' in fragment.content.decode()
     assert "<html" not in fragment.content.decode()
 
-    services.directive_close(directive=directive, actor=people["dispatcher"])
+    directive = services.directive_close(directive=directive, actor=people["dispatcher"])
     assert "hx-trigger" not in web.get(f"/directives/{directive.pk}/", headers={"HX-Request": "true"}).content.decode()
 
 
@@ -167,7 +167,7 @@ def test_list_tabs_and_their_counts(issue, people, bureau, river_street):
 def test_list_filters_and_htmx_table(issue, people, bureau):
     issue([bureau], title="扬尘管控")
     closed = issue([bureau], title="夜查")
-    services.directive_close(directive=closed, actor=people["dispatcher"])
+    closed = services.directive_close(directive=closed, actor=people["dispatcher"])
     web = client_for(people["dispatcher"])
 
     response = web.get("/directives/?tab=all&status=closed&q=夜", headers={"HX-Request": "true"})

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from envgrid.core.evidence import check_files, store_checked
 from envgrid.core.models import User
+from envgrid.core.workflow import lock_row
 from envgrid.emergency.choices import CheckStatus, WarningStatus
 from envgrid.emergency.errors import (
     EmergencyConflict,
@@ -20,6 +21,7 @@ from envgrid.emergency.errors import (
     EmergencyPermissionDenied,
 )
 from envgrid.emergency.models import SpotCheck, SpotCheckPhoto
+from envgrid.emergency.permissions import can_record_check
 
 #: The case category a violation is filed under, then fallbacks (the category tree is district data).
 VIOLATION_CATEGORIES = ("industrial.warning", "industrial", "other")
@@ -55,7 +57,7 @@ def _open_case(check: SpotCheck, actor: User, files: Sequence):
         lon=obj.lon if obj.lon is not None else check.lon, lat=obj.lat if obj.lat is not None else check.lat,
         address=obj.address, grid=obj.grid, files=files, supervised_object=obj,
     )  # fmt: skip
-    case_accept(case=case, actor=None)
+    case = case_accept(case=case, actor=None)
     owner = responsible_on(obj, timezone.localdate())
     return case_dispatch(case=case, actor=None, lead_unit=owner.unit if owner else check.unit)
 
@@ -82,13 +84,11 @@ def spot_check_record(
 ) -> SpotCheck:  # fmt: skip
     """Record a spot check: complied (落实) or violated (未落实, with what was found and photos — it opens
     a case). Late when recorded after the window closed; refused once the warning is no longer active.
-    With a ``legal_basis``, a violation also files an enforcement case (立案查处, patrols) linked to the case."""
-    locked = (
-        SpotCheck.objects.select_for_update(of=("self",))
-        .select_related("warning", "supervised_object", "supervised_object__grid", "unit")
-        .get(pk=check.pk)
-    )
-    if not locked.can_record(actor):
+    With a ``legal_basis``, a violation also files an enforcement case (立案查处, patrols) linked to the case.
+    Returns the fresh spot check."""
+    related = ("warning", "supervised_object", "supervised_object__grid", "unit")
+    locked = lock_row(SpotCheck.objects.select_related(*related), check.pk)
+    if not can_record_check(actor, locked):
         raise EmergencyPermissionDenied(_("Only the responsible unit's people may record this spot check."))
     if result not in RESULTS:
         raise EmergencyError(EmergencyErrorCode.INVALID, _("The result is complied or violated."))
@@ -117,6 +117,4 @@ def spot_check_record(
         locked.save(update_fields=["case"])
         if legal_basis.strip():
             _open_enforcement(locked, actor, legal_basis.strip())
-    check.__dict__.update({k: v for k, v in locked.__dict__.items() if k != "_state"})
-    check.case, check.checked_by = locked.case, locked.checked_by
     return locked

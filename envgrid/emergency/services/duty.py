@@ -13,12 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from envgrid.core.models import Unit, User
-from envgrid.core.querysets import unit_subtree_ids
 from envgrid.core.services import audit_record
 from envgrid.core.spreadsheets import Column, RowError, read_records, refuse_if_errors
 from envgrid.core.spreadsheets import cell_text as text
 from envgrid.core.spreadsheets import day as parse_date
-from envgrid.emergency.choices import MANAGING_ROLES, ROSTER_ROLES, DutyPost
+from envgrid.emergency.choices import DutyPost
 from envgrid.emergency.errors import (
     MAX_IMPORT_BYTES,
     EmergencyError,
@@ -28,6 +27,7 @@ from envgrid.emergency.errors import (
     ImportUnreadable,
 )
 from envgrid.emergency.models import DutyAssignment, DutyShift
+from envgrid.emergency.permissions import can_edit_roster, may_edit_some_roster
 
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 #: A roster may be made at most this far ahead, or this far back (corrections).
@@ -48,26 +48,6 @@ DUTY_COLUMNS = (
     Column("username", "账号", aliases=("username", "用户名"), example=""),
     Column("note", "备注", aliases=("note",), example=""),
 )
-
-
-def can_edit_roster(user, unit: Unit | int) -> bool:
-    """The command centre keeps every unit's roster; a unit lead keeps their own unit's (and those below)."""
-    if not (user.is_authenticated and user.is_active) or user.is_read_only:
-        return False
-    if user.is_superuser or user.role in MANAGING_ROLES:
-        return True
-    unit_id = unit.pk if isinstance(unit, Unit) else unit
-    return user.role in ROSTER_ROLES and unit_id in unit_subtree_ids(user.unit_id)
-
-
-def may_edit_some_roster(user) -> bool:
-    """Whether the user keeps any roster at all (the command centre, or a unit lead)."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and not user.is_read_only
-        and (user.is_superuser or user.role in MANAGING_ROLES or (user.role in ROSTER_ROLES and user.unit_id))
-    )
 
 
 def _check_phone(phone: str) -> str:

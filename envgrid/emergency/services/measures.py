@@ -25,7 +25,8 @@ from envgrid.emergency.errors import (
     ImportInvalid,
     ImportUnreadable,
 )
-from envgrid.emergency.models import ReductionMeasure, can_manage_emergency
+from envgrid.emergency.models import ReductionMeasure
+from envgrid.emergency.permissions import can_manage_emergency
 
 LEVEL_WORDS = {
     "黄色": WarningLevel.YELLOW, "黄": WarningLevel.YELLOW, "yellow": WarningLevel.YELLOW, "iii级": WarningLevel.YELLOW,

@@ -16,7 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from envgrid.core.formats import local_text
 from envgrid.core.models import User
+from envgrid.core.workflow import transition
 from envgrid.emergency.choices import (
     TRANSITIONS,
     CheckStatus,
@@ -35,16 +37,12 @@ from envgrid.emergency.models import (
     ReductionMeasure,
     SpotCheck,
     WarningEvent,
-    can_manage_emergency,
 )
+from envgrid.emergency.permissions import can_manage_emergency
 from envgrid.notifications.services import notify
 
 #: Roles told about their unit's spot checks (besides the person responsible for each enterprise).
 UNIT_NOTIFY_ROLES = ("unit_lead", "unit_staff")
-
-
-def _local(moment: dt.datetime) -> str:
-    return timezone.localtime(moment).strftime("%m-%d %H:%M")
 
 
 def check_windows(
@@ -168,11 +166,9 @@ def _require_manager(actor: User | None) -> None:
 
 
 def _event(warning, *, actor, action, from_level="", note="", data=None, at=None) -> WarningEvent:
-    has_actor = getattr(actor, "pk", None) is not None
     return WarningEvent.objects.create(
-        warning=warning, actor=actor if has_actor else None, actor_name=str(actor) if has_actor else _("System"),
-        action=action, from_level=from_level, to_level=warning.level, note=note, data=data or {},
-        created_at=at or timezone.now(),
+        warning=warning, **WarningEvent.actor_fields(actor), action=action, from_level=from_level,
+        to_level=warning.level, note=note, data=data or {}, created_at=at or timezone.now(),
     )  # fmt: skip
 
 
@@ -188,31 +184,29 @@ def _check_level(level: str) -> None:
         raise EmergencyError(EmergencyErrorCode.INVALID, _("Unknown warning level %(l)r.") % {"l": level})
 
 
-@transaction.atomic
 def _transition(
     warning: PollutionWarning, action: str, *, actor: User | None, note: str = "",
     apply: Callable[[PollutionWarning, dt.datetime], dict | None] | None = None,
 ) -> PollutionWarning:  # fmt: skip
-    """Move a warning by one action of the table: lock, check state and right, apply, save, record history."""
+    """Move a warning by one action of the table (``core.workflow.transition``): check the right, lock, check
+    the state, apply, validate, save, record the history and the audit; return the fresh warning."""
     _require_manager(actor)
-    sources, target = TRANSITIONS[action]
-    locked = PollutionWarning.objects.select_for_update().get(pk=warning.pk)
-    if locked.status not in sources:
-        raise EmergencyConflict(
-            EmergencyErrorCode.INVALID_TRANSITION,
-            _("Warning %(number)s is %(status)s: “%(action)s” is not possible now.")
-            % {"number": locked.document_number, "status": locked.get_status_display(),
-               "action": WarningAction(action).label},
-        )  # fmt: skip
-    from_level, now = locked.level, timezone.now()
-    data = (apply(locked, now) if apply else None) or {}
-    if target:
-        locked.status = target
-    locked.full_clean()
-    locked.save()
-    _event(locked, actor=actor, action=action, from_level=from_level, note=note.strip(), data=data, at=now)
-    warning.__dict__.update({k: v for k, v in locked.__dict__.items() if k != "_state"})
-    return locked
+    now = timezone.now()
+    from_level = {}
+
+    def change(locked: PollutionWarning) -> dict | None:
+        from_level["level"] = locked.level
+        return apply(locked, now) if apply else None
+
+    def event(locked: PollutionWarning, _from_status: str, data: dict) -> None:
+        _event(locked, actor=actor, action=action, from_level=from_level["level"], note=note.strip(), data=data, at=now)
+
+    return transition(
+        warning, action, table=TRANSITIONS, actor=actor, conflict=EmergencyConflict,
+        refused_message=lambda w: _("Warning %(number)s is %(status)s: “%(action)s” is not possible now.")
+        % {"number": w.document_number, "status": w.get_status_display(), "action": WarningAction(action).label},
+        apply=change, event=event, audit=f"emergency.warning_{action}", note=note, validate=True,
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -267,7 +261,7 @@ def warning_activate(*, warning: PollutionWarning, actor: User | None, note: str
         _("%(level)s warning %(number)s activated") % {"level": activated.get_level_display(),
                                                         "number": activated.document_number},
         _("Until %(end)s. %(checks)d spot checks planned (%(per_day)d a day per enterprise): see your unit's list.")
-        % {"end": _local(activated.ends_at), "checks": plan["checks"], "per_day": plan["per_day"]},
+        % {"end": local_text(activated.ends_at, "%m-%d %H:%M"), "checks": plan["checks"], "per_day": plan["per_day"]},
         plan["units"],
     )  # fmt: skip
     return activated
@@ -312,7 +306,7 @@ def warning_change(
             changed, "emergency.warning_changed",
             _("Warning %(number)s now %(level)s until %(end)s")
             % {"number": changed.document_number, "level": changed.get_level_display(),
-               "end": _local(changed.ends_at)},
+               "end": local_text(changed.ends_at, "%m-%d %H:%M")},
             _("The spot checks not yet due were replanned: see your unit's list."),
             before_units | _units_with_open_checks(changed),
         )  # fmt: skip

@@ -26,8 +26,7 @@ def api(people):
 @pytest.fixture
 def active(listed, record, people):
     warning = record(level="orange")
-    warning_activate(warning=warning, actor=people["dispatcher"])
-    return warning
+    return warning_activate(warning=warning, actor=people["dispatcher"])
 
 
 def ids(response) -> set[int]:

@@ -17,8 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def active(listed, record, people):
     warning = record(level="orange")
-    warning_activate(warning=warning, actor=people["dispatcher"])
-    return warning
+    return warning_activate(warning=warning, actor=people["dispatcher"])
 
 
 def first_check(warning, obj):
@@ -28,7 +27,7 @@ def first_check(warning, obj):
 def test_a_unit_records_a_compliant_check(active, listed, people, clock):
     check = first_check(active, listed[0])
 
-    spot_check_record(check=check, actor=people["unit_staff"], result="complied", files=[jpeg()],
+    check = spot_check_record(check=check, actor=people["unit_staff"], result="complied", files=[jpeg()],
                       lon=113.55, lat=34.8)  # fmt: skip
 
     check.refresh_from_db()
@@ -40,8 +39,8 @@ def test_a_unit_records_a_compliant_check(active, listed, people, clock):
 def test_a_violation_opens_a_case_on_the_enterprise_routed_to_its_owner(active, listed, people, street):
     check = first_check(active, listed[1])
 
-    spot_check_record(check=check, actor=people["river_chief"], result="violated", note="2号线仍在生产，重型货车进出",
-                      files=[jpeg("line2.jpg")])  # fmt: skip
+    check = spot_check_record(check=check, actor=people["river_chief"], result="violated",
+                              note="2号线仍在生产，重型货车进出", files=[jpeg("line2.jpg")])  # fmt: skip
 
     check.refresh_from_db()
     case = check.case
@@ -68,7 +67,7 @@ def test_a_violation_needs_a_note_and_a_photo(active, listed, people):
 def test_only_the_responsible_units_people_record_a_check(active, listed, people, username):
     check = first_check(active, listed[0])  # the ecology bureau's
     if username == "unit_lead":  # the bureau's lead may
-        spot_check_record(check=check, actor=people[username], result="complied")
+        check = spot_check_record(check=check, actor=people[username], result="complied")
         return
     with pytest.raises(EmergencyPermissionDenied):
         spot_check_record(check=check, actor=people[username], result="complied")
@@ -78,12 +77,12 @@ def test_only_the_responsible_units_people_record_a_check(active, listed, people
 
 def test_a_check_is_recorded_once_and_not_after_the_warning_is_lifted(active, listed, people):
     check = first_check(active, listed[0])
-    spot_check_record(check=check, actor=people["unit_staff"], result="complied")
+    check = spot_check_record(check=check, actor=people["unit_staff"], result="complied")
     with pytest.raises(EmergencyConflict) as twice:
         spot_check_record(check=check, actor=people["unit_lead"], result="complied")
     assert twice.value.code == "already_recorded"
     later = active.spot_checks.filter(supervised_object=listed[0], status="pending").first()
-    warning_lift(warning=active, actor=people["dispatcher"])
+    active = warning_lift(warning=active, actor=people["dispatcher"])
     later.refresh_from_db()
     with pytest.raises(EmergencyConflict):
         spot_check_record(check=later, actor=people["unit_staff"], result="complied")
@@ -92,7 +91,7 @@ def test_a_check_is_recorded_once_and_not_after_the_warning_is_lifted(active, li
 def test_a_check_recorded_after_its_window_is_late(active, listed, people, clock):
     check = first_check(active, listed[0])
     clock.advance(hours=3)
-    spot_check_record(check=check, actor=people["unit_staff"], result="complied")
+    check = spot_check_record(check=check, actor=people["unit_staff"], result="complied")
     check.refresh_from_db()
     assert check.is_late
 
@@ -132,7 +131,7 @@ def test_board_queries_do_not_grow_with_the_enterprises(active, listed, people, 
 def test_the_period_summaries_give_per_unit_figures_for_the_assessment(active, listed, people, clock, bureau):
     spot_check_record(check=first_check(active, listed[0]), actor=people["unit_staff"], result="complied")
     clock.advance(hours=3)
-    warning_lift(warning=active, actor=people["dispatcher"])
+    active = warning_lift(warning=active, actor=people["dispatcher"])
     start, end = clock.at(hours=-24), clock.at(hours=24)
 
     rows = {r["unit__name"]: r for r in selectors.unit_check_summary(start, end)}
@@ -149,8 +148,8 @@ def test_a_violation_with_a_legal_basis_also_files_an_enforcement_case(active, l
 
     check = first_check(active, listed[0])
     actor = people["unit_staff"] if can_file_enforcement(people["unit_staff"]) else people["unit_lead"]
-    spot_check_record(check=check, actor=actor, result="violated", note="橙色预警期间2号线未停产", files=[jpeg()],
-                      legal_basis="《中华人民共和国大气污染防治法》第九十六条")  # fmt: skip
+    check = spot_check_record(check=check, actor=actor, result="violated", note="橙色预警期间2号线未停产",
+                              files=[jpeg()], legal_basis="《中华人民共和国大气污染防治法》第九十六条")  # fmt: skip
 
     check.refresh_from_db()
     enforcement = EnforcementCase.objects.get()

@@ -26,8 +26,7 @@ def as_user(client, people):
 @pytest.fixture
 def active(listed, record, people):
     warning = record(level="orange")
-    warning_activate(warning=warning, actor=people["dispatcher"])
-    return warning
+    return warning_activate(warning=warning, actor=people["dispatcher"])
 
 
 @pytest.mark.parametrize("username", ["admin", "dispatcher", "unit_lead", "unit_staff", "grid_head", "grid_member",

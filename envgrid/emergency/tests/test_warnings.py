@@ -63,7 +63,7 @@ def test_activating_an_orange_warning_gives_each_listed_enterprise_checks_for_it
     first, second = listed
     warning = record(level="orange")
 
-    warning_activate(warning=warning, actor=people["dispatcher"])
+    warning = warning_activate(warning=warning, actor=people["dispatcher"])
 
     warning.refresh_from_db()
     assert warning.status == WarningStatus.ACTIVE and warning.activated_at == clock.now
@@ -84,9 +84,9 @@ def test_higher_levels_check_more_often_as_configured(listed, record, people):
     counts = {}
     for level in ("yellow", "red"):
         warning = record(level=level)
-        warning_activate(warning=warning, actor=people["dispatcher"])
+        warning = warning_activate(warning=warning, actor=people["dispatcher"])
         counts[level] = warning.spot_checks.filter(supervised_object=listed[0]).count()
-        warning_lift(warning=warning, actor=people["dispatcher"])
+        warning = warning_lift(warning=warning, actor=people["dispatcher"])
     # yellow: 09:30–24, day 2, day 3 until 09:30 → 3 windows; red at 4 a day: 12–18, 18–24, 4 + 3 → 9.
     assert counts == {"yellow": 3, "red": 9}
 
@@ -96,7 +96,7 @@ def test_activation_notifies_the_units_with_checks_and_everyone_on_duty(listed, 
     put_on_duty(people["grid_head"].unit, people["grid_head"], name="网格长")
     warning = record()
 
-    warning_activate(warning=warning, actor=people["dispatcher"])
+    warning = warning_activate(warning=warning, actor=people["dispatcher"])
 
     told = set(Notification.objects.filter(verb="emergency.warning_activated").values_list("recipient__username",
                                                                                              flat=True))  # fmt: skip
@@ -113,7 +113,7 @@ def test_an_enterprise_without_an_owner_gets_no_check_and_is_named(listed, recor
     ReductionMeasure.objects.create(supervised_object=orphan, level="orange", measures="停产")
     warning = record()
 
-    warning_activate(warning=warning, actor=people["dispatcher"])
+    warning = warning_activate(warning=warning, actor=people["dispatcher"])
 
     assert not SpotCheck.objects.filter(supervised_object=orphan).exists()
     assert warning.events.get(action="activate").data["unowned"] == [str(orphan)]
@@ -141,7 +141,7 @@ def test_a_second_active_warning_for_the_same_area_is_refused(listed, record, pe
 def test_a_warning_only_in_one_street_checks_only_its_enterprises(listed, record, people):
     first, second = listed
     warning = record(region=second.street)
-    warning_activate(warning=warning, actor=people["dispatcher"])
+    warning = warning_activate(warning=warning, actor=people["dispatcher"])
     objects = set(warning.spot_checks.values_list("supervised_object_id", flat=True))
     assert second.pk in objects
     assert (first.pk in objects) == (first.street_id == second.street_id)
@@ -154,12 +154,12 @@ def test_raising_to_red_replans_the_checks_not_yet_due_and_keeps_the_done_ones(l
     from envgrid.emergency.services.checks import spot_check_record
 
     warning = record(level="orange")
-    warning_activate(warning=warning, actor=people["dispatcher"])
+    warning = warning_activate(warning=warning, actor=people["dispatcher"])
     first_check = warning.spot_checks.filter(supervised_object=listed[0]).order_by("due_at").first()
-    spot_check_record(check=first_check, actor=people["unit_staff"], result="complied")
+    first_check = spot_check_record(check=first_check, actor=people["unit_staff"], result="complied")
     clock.advance(hours=1)  # 10:30
 
-    warning_change(warning=warning, actor=people["dispatcher"], level="red", note="会商后升级")
+    warning = warning_change(warning=warning, actor=people["dispatcher"], level="red", note="会商后升级")
 
     first_check.refresh_from_db()
     assert first_check.status == CheckStatus.COMPLIED and first_check.level == "orange"
@@ -176,10 +176,10 @@ def test_raising_to_red_replans_the_checks_not_yet_due_and_keeps_the_done_ones(l
 
 def test_lifting_cancels_what_is_not_due_and_records_past_due_checks_as_missed(listed, record, people, clock):
     warning = record()
-    warning_activate(warning=warning, actor=people["dispatcher"])
+    warning = warning_activate(warning=warning, actor=people["dispatcher"])
     clock.advance(hours=3)  # 12:30: the 09:30–12:00 window passed unchecked
 
-    warning_lift(warning=warning, actor=people["dispatcher"], note="空气质量好转")
+    warning = warning_lift(warning=warning, actor=people["dispatcher"], note="空气质量好转")
 
     warning.refresh_from_db()
     assert warning.status == WarningStatus.LIFTED and warning.lifted_at == clock.now
@@ -193,7 +193,7 @@ def test_lifting_cancels_what_is_not_due_and_records_past_due_checks_as_missed(l
 
 def test_an_active_warning_whose_end_has_come_is_lifted_by_the_system(listed, record, people, clock):
     warning = record(ends_at=clock.at(hours=5))
-    warning_activate(warning=warning, actor=people["dispatcher"])
+    warning = warning_activate(warning=warning, actor=people["dispatcher"])
     assert warnings_lift_expired() == 0
     clock.advance(hours=5)
 
@@ -207,7 +207,7 @@ def test_a_recorded_warning_is_cancelled_only_with_a_reason(record, people):
     warning = record()
     with pytest.raises(EmergencyError):
         warning_cancel(warning=warning, actor=people["dispatcher"], note=" ")
-    warning_cancel(warning=warning, actor=people["dispatcher"], note="预报调整")
+    warning = warning_cancel(warning=warning, actor=people["dispatcher"], note="预报调整")
     warning.refresh_from_db()
     assert warning.status == WarningStatus.CANCELLED
     with pytest.raises(EmergencyConflict):

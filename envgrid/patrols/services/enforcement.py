@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from envgrid.cases.models import Case
 from envgrid.core.models import Unit, User
 from envgrid.core.services import audit_record, snapshot
+from envgrid.core.workflow import check_version, lock_row, transition
 from envgrid.grids.models import Grid
 from envgrid.patrols.choices import ENFORCEMENT_TRANSITIONS, EnforcementStatus, MeasureKind, PublicityChannel
 from envgrid.patrols.errors import PatrolConflict, PatrolError, PatrolErrorCode, PatrolPermissionDenied
@@ -104,22 +105,26 @@ def enforcement_open(
     return enforcement
 
 
-def _locked(enforcement: EnforcementCase, actor: User, expected_version: int | None) -> EnforcementCase:
-    locked = EnforcementCase.objects.select_for_update().get(pk=enforcement.pk)
+def _stale(locked: EnforcementCase) -> str:
+    return _("Enforcement case %(n)s was changed by someone else. Reload and try again.") % {"n": locked.number}
+
+
+def _may_handle(actor: User, locked: EnforcementCase) -> None:
     if not can_handle_enforcement(actor, locked):
         raise PatrolPermissionDenied(_("Only the lead unit or the command centre handles this enforcement case."))
-    if expected_version is not None and locked.version != expected_version:
-        raise PatrolConflict(
-            PatrolErrorCode.CONFLICT,
-            _("Enforcement case %(n)s was changed by someone else. Reload and try again.") % {"n": locked.number},
-        )
+
+
+def _locked(enforcement: EnforcementCase, actor: User, expected_version: int | None) -> EnforcementCase:
+    locked = lock_row(EnforcementCase, enforcement.pk)
+    _may_handle(actor, locked)
+    check_version(locked, expected_version, conflict=PatrolConflict, stale_message=_stale)
     return locked
 
 
-def _bump(locked: EnforcementCase, enforcement: EnforcementCase, fields: list[str]) -> None:
+def _bump(locked: EnforcementCase) -> None:
+    """Save the case's next version: anything added to it (a measure, publicity) changes what callers saw."""
     locked.version += 1
-    locked.save(update_fields=[*fields, "version", "updated_at"])
-    enforcement.__dict__.update(locked.__dict__)
+    locked.save(update_fields=["version", "updated_at"])
 
 
 @transaction.atomic
@@ -134,7 +139,7 @@ def enforcement_add_measure(
                              % {"s": locked.get_status_display()})  # fmt: skip
     measure = _measure(locked, kind, fine_amount, deadline, note)
     measure.save()
-    _bump(locked, enforcement, [])
+    _bump(locked)
     audit_record(actor=actor, action="patrols.enforcement_measure", obj=locked, after=snapshot(measure))
     return measure
 
@@ -153,7 +158,7 @@ def enforcement_complete_measure(
     if note:
         measure.note = note.strip()[:200]
     measure.save(update_fields=["done_on", "note"])
-    _bump(locked, measure.enforcement, [])
+    _bump(locked)
     audit_record(actor=actor, action="patrols.enforcement_measure_done", obj=locked, after=snapshot(measure))
     return measure
 
@@ -171,46 +176,48 @@ def enforcement_publicize(
                     link=link.strip())  # fmt: skip
     row.full_clean()
     row.save()
-    _bump(locked, enforcement, [])
+    _bump(locked)
     audit_record(actor=actor, action="patrols.enforcement_publicize", obj=locked, after=snapshot(row))
     return row
 
 
-@transaction.atomic
 def enforcement_transition(
     *, enforcement: EnforcementCase, actor: User, to: str, note: str = "", on: dt.date | None = None,
     expected_version: int | None = None,
 ) -> EnforcementCase:  # fmt: skip
     """Move an enforcement case along ``ENFORCEMENT_TRANSITIONS``: deciding needs a measure, closing needs
-    every measure carried out, withdrawing needs a reason."""
-    locked = _locked(enforcement, actor, expected_version)
-    if to not in ENFORCEMENT_TRANSITIONS.get(locked.status, frozenset()):
-        raise PatrolConflict(
-            PatrolErrorCode.INVALID_TRANSITION,
-            _("Enforcement case %(n)s is %(s)s: it cannot become %(to)s.")
-            % {"n": locked.number, "s": locked.get_status_display(), "to": EnforcementStatus(to).label},
-        )
-    measures = list(locked.measures.all())
+    every measure carried out, withdrawing needs a reason. Returns the fresh case."""
     day = on or timezone.localdate()
-    if to == EnforcementStatus.DECIDED and not measures:
-        raise PatrolError(PatrolErrorCode.MEASURE_INVALID, _("Record the measures decided first."))
-    if to == EnforcementStatus.CLOSED:
-        pending = [m.get_kind_display() for m in measures if m.done_on is None]
-        if pending:
-            raise PatrolError(
-                PatrolErrorCode.MEASURES_PENDING,
-                _("Measures not yet carried out: %(list)s.") % {"list": "、".join(str(p) for p in pending)},
-            )
-    if to == EnforcementStatus.WITHDRAWN and not note.strip():
-        raise PatrolError(PatrolErrorCode.INVALID, _("Give the reason for withdrawing the case."))
-    before = locked.status
-    locked.status = to
-    fields = ["status"]
-    if to == EnforcementStatus.DECIDED:
-        locked.decided_on, fields = day, [*fields, "decided_on"]
-    if to in (EnforcementStatus.CLOSED, EnforcementStatus.WITHDRAWN):
-        locked.closed_on, fields = day, [*fields, "closed_on"]
-    _bump(locked, enforcement, fields)
-    audit_record(actor=actor, action="patrols.enforcement_" + to, obj=locked, before={"status": before},
-                 after={"status": to}, note=note.strip())  # fmt: skip
-    return locked
+
+    def check(locked: EnforcementCase, _row) -> None:
+        _may_handle(actor, locked)
+        measures = list(locked.measures.all())
+        if to == EnforcementStatus.DECIDED and not measures:
+            raise PatrolError(PatrolErrorCode.MEASURE_INVALID, _("Record the measures decided first."))
+        if to == EnforcementStatus.CLOSED:
+            pending = [m.get_kind_display() for m in measures if m.done_on is None]
+            if pending:
+                raise PatrolError(
+                    PatrolErrorCode.MEASURES_PENDING,
+                    _("Measures not yet carried out: %(list)s.") % {"list": "、".join(str(p) for p in pending)},
+                )
+        if to == EnforcementStatus.WITHDRAWN and not note.strip():
+            raise PatrolError(PatrolErrorCode.INVALID, _("Give the reason for withdrawing the case."))
+
+    def apply(locked: EnforcementCase) -> None:
+        if to == EnforcementStatus.DECIDED:
+            locked.decided_on = day
+        if to in (EnforcementStatus.CLOSED, EnforcementStatus.WITHDRAWN):
+            locked.closed_on = day
+
+    def refused(locked: EnforcementCase) -> str:
+        label = EnforcementStatus(to).label if to in EnforcementStatus.values else to
+        return _("Enforcement case %(n)s is %(s)s: it cannot become %(to)s.") % {
+            "n": locked.number, "s": locked.get_status_display(), "to": label,
+        }  # fmt: skip
+
+    return transition(
+        enforcement, to, table=ENFORCEMENT_TRANSITIONS, actor=actor, conflict=PatrolConflict,
+        refused_message=refused, stale_message=_stale, expected_version=expected_version, check=check,
+        apply=apply, audit="patrols.enforcement_" + to, note=note,
+    )  # fmt: skip

@@ -329,7 +329,7 @@ def _finding_case(inspection: Inspection, given: FindingInput, photos: Sequence,
     finding.case = case
     finding.save(update_fields=["case"])
     if cfg.dispatch_findings:
-        case_accept(case=case, actor=None, note=_("Found in inspection %(n)s.") % {"n": inspection.number})
+        case = case_accept(case=case, actor=None, note=_("Found in inspection %(n)s.") % {"n": inspection.number})
         if routing.route_case(case)[0] is not None:
-            case_dispatch(case=case, actor=None)
+            case = case_dispatch(case=case, actor=None)
     return case

@@ -55,7 +55,7 @@ def test_the_status_follows_the_table(people, site):
         enforcement_transition(enforcement=case, actor=lead, to="decided")
     assert no_measure.value.code == "measure_invalid"
     fine = enforcement_add_measure(enforcement=case, actor=lead, kind="fine", fine_amount="20000")
-    enforcement_transition(enforcement=case, actor=lead, to="decided")
+    case = enforcement_transition(enforcement=case, actor=lead, to="decided")
     with pytest.raises(DomainError) as pending:
         enforcement_transition(enforcement=case, actor=lead, to="closed")
     assert (

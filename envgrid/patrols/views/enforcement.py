@@ -102,7 +102,7 @@ def enforcement_detail(request, pk: int):
         "tones": ENFORCEMENT_TONES,
         "can_handle": can_handle,
         "next_statuses": [EnforcementStatus(s) for s in EnforcementStatus.values
-                          if s in ENFORCEMENT_TRANSITIONS[enforcement.status]] if can_handle else [],
+                          if s in ENFORCEMENT_TRANSITIONS.next_statuses(enforcement.status)] if can_handle else [],
         "measure_form": MeasureForm(),
         "publicity_form": PublicityForm(),
         "history": history,
