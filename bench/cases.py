@@ -73,22 +73,38 @@ def generate(count: int, rng: random.Random) -> None:
             status = rng.choice(statuses)
             created = now - dt.timedelta(minutes=rng.randrange(365 * 24 * 60))
             dispatched = status not in (CaseStatus.REPORTED, CaseStatus.REJECTED)
-            batch.append(Case(
-                number=f"B{n:08d}", title=f"批量案件 {n}", category=rng.choice(categories), channel=Channel.GRID_MEMBER,
-                status=status, lon=lon, lat=lat, grid_id=grid_id, street_id=street_id, created_at=created,
-                lead_unit=rng.choice(units) if dispatched else None,
-                due_at=created + dt.timedelta(days=3) if dispatched else None,
-                # As the five-minute overdue job leaves them: every open dispatched case past its deadline flagged.
-                is_overdue=dispatched and status != CaseStatus.CLOSED and created + dt.timedelta(days=3) < now,
-            ))  # fmt: skip
+            batch.append(
+                Case(
+                    number=f"B{n:08d}",
+                    title=f"批量案件 {n}",
+                    category=rng.choice(categories),
+                    channel=Channel.GRID_MEMBER,
+                    status=status,
+                    lon=lon,
+                    lat=lat,
+                    grid_id=grid_id,
+                    street_id=street_id,
+                    created_at=created,
+                    lead_unit=rng.choice(units) if dispatched else None,
+                    due_at=created + dt.timedelta(days=3) if dispatched else None,
+                    # As the five-minute overdue job leaves them: every open dispatched case past its deadline flagged.
+                    is_overdue=dispatched and status != CaseStatus.CLOSED and created + dt.timedelta(days=3) < now,
+                )
+            )
         with transaction.atomic():
             cases = Case.objects.bulk_create(batch)
             CaseAssignment.objects.bulk_create(
-                CaseAssignment(case=c, unit=c.lead_unit, role=AssignmentRole.LEAD, due_at=c.due_at,
-                               is_overdue=c.is_overdue,
-                               status=done if c.status == CaseStatus.CLOSED else AssignmentStatus.SIGNED)
-                for c in cases if c.lead_unit_id
-            )  # fmt: skip
+                CaseAssignment(
+                    case=c,
+                    unit=c.lead_unit,
+                    role=AssignmentRole.LEAD,
+                    due_at=c.due_at,
+                    is_overdue=c.is_overdue,
+                    status=done if c.status == CaseStatus.CLOSED else AssignmentStatus.SIGNED,
+                )
+                for c in cases
+                if c.lead_unit_id
+            )
             CaseEvent.objects.bulk_create(
                 CaseEvent(case=c, action=action, to_status=c.status, created_at=c.created_at)
                 for c in cases
@@ -175,8 +191,10 @@ def main() -> None:
     for name in urls:
         for size in (small, large):
             times, queries = results[(name, size)]
-            print(f"{name:34} {size:>8,} {statistics.median(times):>10.2f} {p95(times):>8.2f} "
-                  f"{min(times):>7.2f} {max(times):>7.2f} {queries:>7}")  # fmt: skip
+            print(
+                f"{name:34} {size:>8,} {statistics.median(times):>10.2f} {p95(times):>8.2f} "
+                f"{min(times):>7.2f} {max(times):>7.2f} {queries:>7}"
+            )
         (a, _qa), (b, _qb) = results[(name, small)], results[(name, large)]
         ratio_median, ratio_p95 = statistics.median(b) / statistics.median(a), p95(b) / p95(a)
         worst = max(worst, ratio_median, ratio_p95)

@@ -196,10 +196,37 @@ def agreement(frames: list[bytes]) -> int:
 # --- fuzzing --------------------------------------------------------------------------------------------
 
 NASTY = [
-    b"", b"nan", b"inf", b"-1e999", b"1_0", b" 1", "١".encode(), b"&", b"&&", b"=", b";", b",", b"-", b"CP=&&",
-    b"##", b"\r\n", b"\x00", b"\xff", b"Flag=7", b"PNUM=2;PNO=3", b"9" * 30, b"20261301000000", "数据".encode(),
-    b"QN=", b"a34004-Flag=N", b"DataTime=", b"ST=", b"Flag=255", b"a34004-Avg=1,a34004-Avg=2", b"=;=",
-]  # fmt: skip
+    b"",
+    b"nan",
+    b"inf",
+    b"-1e999",
+    b"1_0",
+    b" 1",
+    "١".encode(),
+    b"&",
+    b"&&",
+    b"=",
+    b";",
+    b",",
+    b"-",
+    b"CP=&&",
+    b"##",
+    b"\r\n",
+    b"\x00",
+    b"\xff",
+    b"Flag=7",
+    b"PNUM=2;PNO=3",
+    b"9" * 30,
+    b"20261301000000",
+    "数据".encode(),
+    b"QN=",
+    b"a34004-Flag=N",
+    b"DataTime=",
+    b"ST=",
+    b"Flag=255",
+    b"a34004-Avg=1,a34004-Avg=2",
+    b"=;=",
+]
 
 
 def framed(segment: bytes) -> bytes:

@@ -116,11 +116,17 @@ def load_readings(cols: dict[str, np.ndarray], station_ids: list[int], first_hou
     with transaction.atomic(), connection.cursor() as cursor:
         for s, station_id in enumerate(station_ids):
             rows = [
-                (station_id, stamps[h], *(v[s][h] for v in values), bad_flags if cols["flagged"][s, h] else ok_flags,
-                 "{}", received)
+                (
+                    station_id,
+                    stamps[h],
+                    *(v[s][h] for v in values),
+                    bad_flags if cols["flagged"][s, h] else ok_flags,
+                    "{}",
+                    received,
+                )
                 for h in range(hours)
                 if not cols["missing"][s, h]
-            ]  # fmt: skip
+            ]
             cursor.executemany(sql, rows)
             count += len(rows)
     return count
@@ -197,8 +203,9 @@ def plain_sql_statements(vendor: str) -> list[str]:
         f"AVG(CASE WHEN n_{c} > 0 THEN s_{c} / n_{c} END) AS {c}, COUNT(CASE WHEN n_{c} > 0 THEN 1 END) AS h_{c}"
         for c in codes
     )
-    month_cols = ", ".join(f"AVG(CASE WHEN h_{c} >= 20 THEN {c} END) AS {c}, COUNT(CASE WHEN h_{c} >= 20 THEN 1 END)"
-                           for c in codes)  # fmt: skip
+    month_cols = ", ".join(
+        f"AVG(CASE WHEN h_{c} >= 20 THEN {c} END) AS {c}, COUNT(CASE WHEN h_{c} >= 20 THEN 1 END)" for c in codes
+    )
     hour_names = ", ".join(f"s_{c}, n_{c}" for c in codes)
     day_names = ", ".join(f"{c}, h_{c}" for c in codes)
     month_names = ", ".join(f"{c}, d_{c}" for c in codes)
@@ -318,8 +325,14 @@ def main() -> None:
     from envgrid.monitoring.models import DailyRollup, HourlyRollup, MonthlyRollup, Station
 
     n_stations, n_days = (20, 60) if args.quick else (100, 365)
-    factors = {"a34004": "ug/m3", "a34002": "ug/m3", "a21026": "ug/m3", "a21004": "ug/m3", "a21005": "mg/m3",
-               "a05024": "ug/m3"}  # fmt: skip
+    factors = {
+        "a34004": "ug/m3",
+        "a34002": "ug/m3",
+        "a21026": "ug/m3",
+        "a21004": "ug/m3",
+        "a21005": "mg/m3",
+        "a05024": "ug/m3",
+    }
     Station.objects.bulk_create(
         Station(mn=f"BENCH{n:019d}", password="1", name=f"bench {n}", lon=113.6, lat=34.7, factors=factors)
         for n in range(n_stations)
@@ -329,8 +342,10 @@ def main() -> None:
     cols = generate(n_stations, n_days)
     t0 = time.perf_counter()
     count = load_readings(cols, ids, first_hour)
-    print(f"backend {connection.vendor}; {n_stations} stations × {n_days} days: {count:,} hourly readings "
-          f"loaded in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+    print(
+        f"backend {connection.vendor}; {n_stations} stations × {n_days} days: {count:,} hourly readings "
+        f"loaded in {time.perf_counter() - t0:.1f} s"
+    )
     settle()
     until = START + timedelta(days=n_days)
 
@@ -355,8 +370,10 @@ def main() -> None:
         if db is not None:
             duck_times.append(run_duckdb(db))
     valid_days = DailyRollup.objects.filter(valid=True).count()
-    print(f"rollups written: {HourlyRollup.objects.count():,} hours, {DailyRollup.objects.count():,} days, "
-          f"{MonthlyRollup.objects.count():,} months; valid days {valid_days:,}")  # fmt: skip
+    print(
+        f"rollups written: {HourlyRollup.objects.count():,} hours, {DailyRollup.objects.count():,} days, "
+        f"{MonthlyRollup.objects.count():,} months; valid days {valid_days:,}"
+    )
     label = f"EnvGrid rollups + daily AQI ({rollup_workers() if parallel else 1} conn.)"
     print(line(label, envgrid_times))
     if serial_times:
@@ -368,8 +385,10 @@ def main() -> None:
     print(f"EnvGrid throughput: {rows_per_s:,.0f} readings/s")
 
     series, latest, n_hours = time_reads(ids, START, until)
-    print(f"hourly AQI on read: one station's {n_hours:,} hours {series:.3f} s; latest AQI of {n_stations} "
-          f"stations (the map) {latest:.3f} s")  # fmt: skip
+    print(
+        f"hourly AQI on read: one station's {n_hours:,} hours {series:.3f} s; latest AQI of {n_stations} "
+        f"stations (the map) {latest:.3f} s"
+    )
 
     late = first_hour + timedelta(days=n_days // 2, hours=10)  # 10:00 Beijing of a mid-year day
     inc_times = []
@@ -377,8 +396,10 @@ def main() -> None:
         elapsed, inc = incremental(ids[n_stations // 2], late)
         inc_times.append(elapsed)
     print(line("incremental: one late hour → dirty task", inc_times))
-    print(f"incremental recomputed: station-days {sorted((s, d.isoformat()) for s, d in inc.station_days)}; "
-          f"{inc.hours} hourly rows, {inc.days} daily rows, {inc.months} monthly rows")  # fmt: skip
+    print(
+        f"incremental recomputed: station-days {sorted((s, d.isoformat()) for s, d in inc.station_days)}; "
+        f"{inc.hours} hourly rows, {inc.days} daily rows, {inc.months} monthly rows"
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {rss:,.0f} MB")
     if duck_times:

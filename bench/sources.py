@@ -106,8 +106,14 @@ def workbooks(count: int, rng: random.Random) -> tuple[bytes, bytes]:
     seeded = SeededRandom(SEED)
     header = [c.header_zh for c in object_import.COLUMNS]
     index = {c.key: i for i, c in enumerate(object_import.COLUMNS)}
-    kinds = [("industrial", "工业企业", "BQY"), ("construction", "建筑工地", "BGD"), ("road", "道路", "BDL"),
-             ("fuel_coal", "加油站", "BRM"), ("living", "餐饮", "BCY"), ("agriculture", "农田", "BNT")]  # fmt: skip
+    kinds = [
+        ("industrial", "工业企业", "BQY"),
+        ("construction", "建筑工地", "BGD"),
+        ("road", "道路", "BDL"),
+        ("fuel_coal", "加油站", "BRM"),
+        ("living", "餐饮", "BCY"),
+        ("agriculture", "农田", "BNT"),
+    ]
     rows = []
     for n, (lon, lat) in enumerate(_points(count, rng)):
         family, kind, prefix = kinds[n % len(kinds)]
@@ -174,8 +180,10 @@ def timed(func, *args, **kwargs) -> tuple[float, object]:
 
 def describe(name: str, values: list[float], rows: int) -> str:
     median = statistics.median(values)
-    return (f"{name:<34} median {median:7.3f} s  min {min(values):7.3f}  max {max(values):7.3f}"
-            f"  ({rows / median:,.0f} rows/s)")  # fmt: skip
+    return (
+        f"{name:<34} median {median:7.3f} s  min {min(values):7.3f}  max {max(values):7.3f}"
+        f"  ({rows / median:,.0f} rows/s)"
+    )
 
 
 def main() -> None:
@@ -208,8 +216,10 @@ def run(args) -> None:
     rng = random.Random(SEED)
     objects_xlsx, responsibilities_xlsx = workbooks(count, rng)
     backend = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"{backend}: {count:,} objects ({len(objects_xlsx) / 1e6:.1f} MB), {count:,} responsibilities "
-          f"({len(responsibilities_xlsx) / 1e6:.1f} MB), {args.runs} runs")  # fmt: skip
+    print(
+        f"{backend}: {count:,} objects ({len(objects_xlsx) / 1e6:.1f} MB), {count:,} responsibilities "
+        f"({len(responsibilities_xlsx) / 1e6:.1f} MB), {args.runs} runs"
+    )
     read_o, read_r, imp_o, imp_r = [], [], [], []
     for _run in range(args.runs):
         seconds, _cells = timed(bare_read, objects_xlsx)
@@ -240,8 +250,10 @@ def run(args) -> None:
     print(describe("EnvGrid import, responsibilities", imp_r, count))
     print(f"{'  ratio responsibilities':<34} {statistics.median(imp_r) / statistics.median(read_r):.2f}x")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak traced memory: objects import {peak_objects / 1e6:.0f} MB, responsibilities import "
-          f"{peak_resp / 1e6:.0f} MB; peak RSS of the process {rss:.0f} MB")  # fmt: skip
+    print(
+        f"peak traced memory: objects import {peak_objects / 1e6:.0f} MB, responsibilities import "
+        f"{peak_resp / 1e6:.0f} MB; peak RSS of the process {rss:.0f} MB"
+    )
     totals_read = [a + b for a, b in zip(read_o, read_r, strict=True)]
     totals_import = [a + b for a, b in zip(imp_o, imp_r, strict=True)]
     print(describe("bare read, both workbooks", totals_read, 2 * count))

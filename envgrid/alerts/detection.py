@@ -188,17 +188,26 @@ def _judge_one(
         return result
     step = _step_seconds(rule.cn)
     steps = walk(
-        series.times, judged, first=first, is_open=alert is not None, duration_s=rule.duration_minutes * 60,
-        clear_s=rule.clear_minutes * 60, max_gap=10 * step,
-    )  # fmt: skip
+        series.times,
+        judged,
+        first=first,
+        is_open=alert is not None,
+        duration_s=rule.duration_minutes * 60,
+        clear_s=rule.clear_minutes * 60,
+        max_gap=10 * step,
+    )
     position = first
     for found in steps:
         if found.action == "raise":
             seen = _observation(series, judged, found.index, points_from=found.run_start)
             raised = services.alert_raise(
-                rule=rule, station=station, started_at=_moment(series.times[found.run_start]), seen=seen,
-                peak=_peak(series, judged, found.run_start, found.index), recent=recent,
-            )  # fmt: skip
+                rule=rule,
+                station=station,
+                started_at=_moment(series.times[found.run_start]),
+                seen=seen,
+                peak=_peak(series, judged, found.run_start, found.index),
+                recent=recent,
+            )
             if raised is None:
                 return result
             if recent is not None and raised.pk == recent.pk:

@@ -17,9 +17,12 @@ class AlertRuleForm(forms.ModelForm):
     """Every setting of a rule; the form only collects values, ``alert_rule_create/update`` checks and saves."""
 
     station_kinds = forms.MultipleChoiceField(
-        label=_("Station kinds"), choices=StationKind.choices, required=False,
-        widget=forms.CheckboxSelectMultiple, help_text=_("None ticked: every kind of station."),
-    )  # fmt: skip
+        label=_("Station kinds"),
+        choices=StationKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every kind of station."),
+    )
 
     class Meta:
         model = AlertRule

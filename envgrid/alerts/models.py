@@ -39,9 +39,11 @@ class AlertRule(models.Model):
         _("factor"), max_length=10, choices=Factor.choices, blank=True, help_text=_("Not used by offline rules.")
     )
     cn = models.PositiveSmallIntegerField(
-        _("data"), choices=ReadingCommand.choices, default=ReadingCommand.MINUTE,
+        _("data"),
+        choices=ReadingCommand.choices,
+        default=ReadingCommand.MINUTE,
         help_text=_("Which uploads the rule reads: minute data by default."),
-    )  # fmt: skip
+    )
     raise_level = models.FloatField(
         _("raise level"),
         help_text=_(
@@ -50,9 +52,11 @@ class AlertRule(models.Model):
         ),
     )
     clear_level = models.FloatField(
-        _("clear level"), null=True, blank=True,
+        _("clear level"),
+        null=True,
+        blank=True,
         help_text=_("The alert clears when the value falls below this (hysteresis). Empty: the raise level."),
-    )  # fmt: skip
+    )
     duration_minutes = models.PositiveIntegerField(
         _("minimum duration (minutes)"), default=0, help_text=_("The condition must hold this long to raise.")
     )
@@ -60,9 +64,10 @@ class AlertRule(models.Model):
         _("clear after (minutes)"), default=0, help_text=_("The value must stay below the clear level this long.")
     )
     suppress_minutes = models.PositiveIntegerField(
-        _("suppression window (minutes)"), default=60,
+        _("suppression window (minutes)"),
+        default=60,
         help_text=_("A new raise this soon after the alert cleared reopens it: one episode, one alert."),
-    )  # fmt: skip
+    )
     window_minutes = models.PositiveIntegerField(
         _("window (minutes)"), default=30, help_text=_("Sustained rise: the window the increase is fitted over.")
     )
@@ -72,24 +77,36 @@ class AlertRule(models.Model):
     radius_m = models.PositiveIntegerField(_("neighbour radius (m)"), default=3000)
     min_neighbours = models.PositiveSmallIntegerField(_("minimum neighbours"), default=2)
     min_delta = models.FloatField(
-        _("minimum excess"), null=True, blank=True,
+        _("minimum excess"),
+        null=True,
+        blank=True,
         help_text=_("Hot grid by ratio: the station must also exceed the median by at least this much."),
-    )  # fmt: skip
+    )
     station_kinds = models.JSONField(
         _("station kinds"), default=list, blank=True, help_text=_("Empty: every kind of station.")
     )
     region = models.ForeignKey(
-        "grids.Region", verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "grids.Region",
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("Only stations in this street or community. Empty: the whole district."),
-    )  # fmt: skip
+    )
     category = models.ForeignKey(
         "cases.CaseCategory", verbose_name=_("case category"), on_delete=models.PROTECT, related_name="+"
     )
     severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices, default=Severity.NORMAL)
     lead_unit = models.ForeignKey(
-        "core.Unit", verbose_name=_("lead unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "core.Unit",
+        verbose_name=_("lead unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("Empty: the routing table decides by the category and the station's grid."),
-    )  # fmt: skip
+    )
     opens_case = models.BooleanField(_("opens a case"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

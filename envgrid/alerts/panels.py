@@ -90,9 +90,12 @@ def readings_context(alerts: list[Alert]) -> dict:
     window = min(alerts, key=lambda a: a.started_at)
     latest = max(alerts, key=lambda a: a.cleared_at or a.last_data_at)
     merged = Alert(
-        rule=window.rule, station=window.station, started_at=window.started_at,
-        cleared_at=latest.cleared_at, last_data_at=latest.last_data_at,
-    )  # fmt: skip
+        rule=window.rule,
+        station=window.station,
+        started_at=window.started_at,
+        cleared_at=latest.cleared_at,
+        last_data_at=latest.last_data_at,
+    )
     rows = readings_around(merged, columns=factors)
     levels = {a.rule.factor: a.rule.raise_level for a in alerts if a.rule.kind == AlertKind.THRESHOLD}
     table = [

@@ -33,10 +33,28 @@ from envgrid.monitoring.models import Station
 logger = logging.getLogger(__name__)
 
 RULE_FIELDS = (
-    "name", "kind", "factor", "cn", "raise_level", "clear_level", "duration_minutes", "clear_minutes",
-    "suppress_minutes", "window_minutes", "hot_measure", "radius_m", "min_neighbours", "min_delta",
-    "station_kinds", "region", "category", "severity", "lead_unit", "opens_case", "is_active",
-)  # fmt: skip
+    "name",
+    "kind",
+    "factor",
+    "cn",
+    "raise_level",
+    "clear_level",
+    "duration_minutes",
+    "clear_minutes",
+    "suppress_minutes",
+    "window_minutes",
+    "hot_measure",
+    "radius_m",
+    "min_neighbours",
+    "min_delta",
+    "station_kinds",
+    "region",
+    "category",
+    "severity",
+    "lead_unit",
+    "opens_case",
+    "is_active",
+)
 
 
 def _check_manager(actor) -> None:
@@ -98,9 +116,12 @@ def alert_headline(alert: Alert, seen: Observation | None = None) -> str:
     value = seen.value if seen and seen.value is not None else alert.evidence.get("peak_reading")
     factor = Factor(rule.factor).label if rule.factor else ""
     values = {
-        "station": station.name, "factor": factor, "unit": UNITS.get(rule.factor, ""),
-        "value": format_number(value, rule.factor), "level": format_number(rule.raise_level, rule.factor),
-    }  # fmt: skip
+        "station": station.name,
+        "factor": factor,
+        "unit": UNITS.get(rule.factor, ""),
+        "value": format_number(value, rule.factor),
+        "level": format_number(rule.raise_level, rule.factor),
+    }
     if rule.kind == AlertKind.THRESHOLD:
         values["value"] = format_number(metric, rule.factor)
         return _("%(station)s: %(factor)s %(value)s %(unit)s, above the alert level %(level)s") % values
@@ -135,10 +156,11 @@ def _description(alert: Alert, seen: Observation) -> str:
         _("Raise level %(raise)s, clear level %(clear)s %(unit)s; minimum duration %(minutes)s minutes.")
         % {
             "raise": format_number(rule.raise_level, rule.factor),
-            "clear": format_number(rule.effective_clear_level, rule.factor), "unit": rule.unit,
+            "clear": format_number(rule.effective_clear_level, rule.factor),
+            "unit": rule.unit,
             "minutes": rule.duration_minutes,
         },
-    ]  # fmt: skip
+    ]
     points = (seen.points or [])[-10:]
     if points and rule.factor:
         readings = "; ".join(
@@ -176,8 +198,9 @@ def _attach_case(alert: Alert, seen: Observation) -> None:
             existing = _open_case_of(station, rule.category_id, exclude=alert.pk)
             if existing is not None:
                 note = _("Another alert at this station: %(headline)s (rule %(rule)s)") % {
-                    "headline": headline, "rule": rule.name,
-                }  # fmt: skip
+                    "headline": headline,
+                    "rule": rule.name,
+                }
                 case_comment(case=existing, actor=None, note=note)
                 alert.case = existing
                 return
@@ -200,23 +223,35 @@ def _attach_case(alert: Alert, seen: Observation) -> None:
 def _evidence(rule: AlertRule, seen: Observation) -> dict:
     return {
         "rule": {
-            "kind": rule.kind, "factor": rule.factor, "cn": rule.cn, "raise_level": rule.raise_level,
-            "clear_level": rule.effective_clear_level, "duration_minutes": rule.duration_minutes,
-            "clear_minutes": rule.clear_minutes, "window_minutes": rule.window_minutes,
-            "hot_measure": rule.hot_measure, "radius_m": rule.radius_m, "min_delta": rule.min_delta,
+            "kind": rule.kind,
+            "factor": rule.factor,
+            "cn": rule.cn,
+            "raise_level": rule.raise_level,
+            "clear_level": rule.effective_clear_level,
+            "duration_minutes": rule.duration_minutes,
+            "clear_minutes": rule.clear_minutes,
+            "window_minutes": rule.window_minutes,
+            "hot_measure": rule.hot_measure,
+            "radius_m": rule.radius_m,
+            "min_delta": rule.min_delta,
             "unit": rule.unit,
         },
         "points": seen.points or [],
         "median": seen.median,
         "peak_reading": seen.value,
-    }  # fmt: skip
+    }
 
 
 @transaction.atomic
 def alert_raise(
-    *, rule: AlertRule, station: Station, started_at: datetime, seen: Observation, peak: Observation | None = None,
+    *,
+    rule: AlertRule,
+    station: Station,
+    started_at: datetime,
+    seen: Observation,
+    peak: Observation | None = None,
     recent: Alert | None = None,
-) -> Alert | None:  # fmt: skip
+) -> Alert | None:
     """Raise an alert for a condition that began at ``started_at`` and is seen now as ``seen`` (``peak``: the
     highest reading since it began) — or reopen ``recent`` when it cleared within the rule's suppression
     window (one episode, one alert) — and open or join its case. None when another worker raised it first."""
@@ -229,10 +264,15 @@ def alert_raise(
         if recent is not None and recent.cleared_at and started_at - recent.cleared_at <= suppress:
             return _reopen(recent, seen, peak)
         alert = Alert(
-            rule=rule, station=station, started_at=started_at, peak_at=peak.at, peak_value=peak.metric,
-            last_value=seen.metric, last_data_at=seen.at,
+            rule=rule,
+            station=station,
+            started_at=started_at,
+            peak_at=peak.at,
+            peak_value=peak.metric,
+            last_value=seen.metric,
+            last_data_at=seen.at,
             evidence={**_evidence(rule, seen), "peak_reading": peak.value},
-        )  # fmt: skip
+        )
         try:
             with transaction.atomic():
                 alert.save()
@@ -286,10 +326,12 @@ def alert_clear(*, alert: Alert, seen: Observation) -> Alert:
         if case is not None:
             rule = alert.rule
             note = _("Alert cleared at %(at)s (%(rule)s): now %(value)s, peak %(peak)s %(unit)s at %(peak_at)s.") % {
-                "at": local_text(seen.at, empty="—"), "rule": rule.name,
+                "at": local_text(seen.at, empty="—"),
+                "rule": rule.name,
                 "value": format_number(seen.metric, rule.factor),
-                "peak": format_number(alert.peak_value, rule.factor), "unit": rule.unit,
+                "peak": format_number(alert.peak_value, rule.factor),
+                "unit": rule.unit,
                 "peak_at": local_text(alert.peak_at, empty="—"),
-            }  # fmt: skip
+            }
             case_comment(case=case, actor=None, note=note)
         return alert

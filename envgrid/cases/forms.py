@@ -189,17 +189,25 @@ class DispatchForm(ActionForm):
 
     action = CaseAction.DISPATCH
     lead_unit = forms.ModelChoiceField(
-        label=_("Lead unit"), queryset=Unit.objects.filter(is_active=True), required=False,
+        label=_("Lead unit"),
+        queryset=Unit.objects.filter(is_active=True),
+        required=False,
         empty_label=_("By the routing table"),
-    )  # fmt: skip
+    )
     co_units = forms.ModelMultipleChoiceField(
-        label=_("Co-units"), queryset=Unit.objects.filter(is_active=True), required=False,
-        widget=forms.SelectMultiple({"size": 5}), help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
-    )  # fmt: skip
+        label=_("Co-units"),
+        queryset=Unit.objects.filter(is_active=True),
+        required=False,
+        widget=forms.SelectMultiple({"size": 5}),
+        help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
+    )
     due_at = forms.DateTimeField(
-        label=_("Deadline"), required=False, widget=LocalDateTimeInput, validators=[_future],
+        label=_("Deadline"),
+        required=False,
+        widget=LocalDateTimeInput,
+        validators=[_future],
         help_text=_("Empty: the category's time limit."),
-    )  # fmt: skip
+    )
 
     field_order = ["lead_unit", "co_units", "due_at", "note"]
 
@@ -213,9 +221,11 @@ class DispatchForm(ActionForm):
     def perform(self):
         data = self.cleaned_data
         services.case_dispatch(
-            **self.common(), lead_unit=data.get("lead_unit"), co_units=list(data.get("co_units") or []),
+            **self.common(),
+            lead_unit=data.get("lead_unit"),
+            co_units=list(data.get("co_units") or []),
             due_at=data.get("due_at"),
-        )  # fmt: skip
+        )
 
 
 class ReassignForm(DispatchForm):
@@ -233,9 +243,11 @@ class ReassignForm(DispatchForm):
     def perform(self):
         data = self.cleaned_data
         services.case_reassign(
-            **self.common(), lead_unit=data["lead_unit"], co_units=list(data.get("co_units") or []),
+            **self.common(),
+            lead_unit=data["lead_unit"],
+            co_units=list(data.get("co_units") or []),
             due_at=data.get("due_at"),
-        )  # fmt: skip
+        )
 
 
 class EvidenceForm(ActionForm):
@@ -272,8 +284,9 @@ class CommentForm(EvidenceForm):
     action = CaseAction.COMMENT
 
     def perform(self):
-        services.case_comment(case=self.case, actor=self.user, note=self.cleaned_data["note"],
-                              files=self.cleaned_data["files"])  # fmt: skip
+        services.case_comment(
+            case=self.case, actor=self.user, note=self.cleaned_data["note"], files=self.cleaned_data["files"]
+        )
 
 
 class UrgeForm(ActionForm):
@@ -361,11 +374,27 @@ class CoFeedbackForm(EvidenceForm):
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     form.action: form
     for form in [
-        AcceptForm, RejectForm, DispatchForm, SignForm, StartForm, FeedbackForm, VerifyPassForm, VerifyFailForm,
-        ReturnForm, ReassignForm, HoldForm, ResumeForm, ExtendRequestForm, ExtendApproveForm, ExtendRefuseForm,
-        CommentForm, UrgeForm, CoSignForm, CoFeedbackForm,
+        AcceptForm,
+        RejectForm,
+        DispatchForm,
+        SignForm,
+        StartForm,
+        FeedbackForm,
+        VerifyPassForm,
+        VerifyFailForm,
+        ReturnForm,
+        ReassignForm,
+        HoldForm,
+        ResumeForm,
+        ExtendRequestForm,
+        ExtendApproveForm,
+        ExtendRefuseForm,
+        CommentForm,
+        UrgeForm,
+        CoSignForm,
+        CoFeedbackForm,
     ]
-}  # fmt: skip
+}
 
 
 # --- reports -------------------------------------------------------------------------------------
@@ -412,10 +441,17 @@ class CaseReportForm(forms.Form):
     def perform(self) -> Case:
         data = self.cleaned_data
         return services.case_report(
-            reporter=self.user, title=data["title"], category=data["category"], description=data["description"],
-            channel=data.get("channel") or self.default_channel(), severity=data.get("severity") or Severity.NORMAL,
-            lon=data.get("lon"), lat=data.get("lat"), address=data["address"], files=data["photos"],
-        )  # fmt: skip
+            reporter=self.user,
+            title=data["title"],
+            category=data["category"],
+            description=data["description"],
+            channel=data.get("channel") or self.default_channel(),
+            severity=data.get("severity") or Severity.NORMAL,
+            lon=data.get("lon"),
+            lat=data.get("lat"),
+            address=data["address"],
+            files=data["photos"],
+        )
 
     def default_channel(self) -> str:
         return Channel.GRID_MEMBER if self.user.role in selectors.GRID_ROLES else Channel.INSPECTION

@@ -28,9 +28,13 @@ class CaseCategory(models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent category"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("parent category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
-    )  # fmt: skip
+    )
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
@@ -56,9 +60,13 @@ class CaseSLA(models.Model):
     days, and when overdue work escalates (a second threshold, as extra time past the deadline)."""
 
     category = models.ForeignKey(
-        CaseCategory, verbose_name=_("category"), null=True, blank=True, on_delete=models.CASCADE,
+        CaseCategory,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         help_text=_("Empty: any category."),
-    )  # fmt: skip
+    )
     severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices, blank=True)
     amount = models.PositiveIntegerField(_("time allowed"))
     unit = models.CharField(_("time unit"), max_length=20, choices=DeadlineUnit.choices, default=DeadlineUnit.HOURS)
@@ -82,13 +90,21 @@ class RoutingRule(models.Model):
     a category beats its parent category."""
 
     category = models.ForeignKey(
-        CaseCategory, verbose_name=_("category"), null=True, blank=True, on_delete=models.CASCADE,
+        CaseCategory,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         help_text=_("Empty: any category."),
-    )  # fmt: skip
+    )
     region = models.ForeignKey(
-        "grids.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.CASCADE,
+        "grids.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         help_text=_("Empty: the whole district."),
-    )  # fmt: skip
+    )
     grid = models.ForeignKey("grids.Grid", verbose_name=_("grid"), null=True, blank=True, on_delete=models.CASCADE)
     unit = models.ForeignKey("core.Unit", verbose_name=_("lead unit"), on_delete=models.CASCADE)
     co_units = models.ManyToManyField("core.Unit", verbose_name=_("co-units"), blank=True, related_name="+")
@@ -124,14 +140,23 @@ class Case(models.Model):
         "grids.Grid", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
     street = models.ForeignKey(
-        "grids.Region", verbose_name=_("street / town"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", editable=False,
-    )  # fmt: skip
+        "grids.Region",
+        verbose_name=_("street / town"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
 
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reporter"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="reported_cases",
-    )  # fmt: skip
+    )
     reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=30, blank=True)
     external_id = models.CharField(_("external id"), max_length=64, blank=True, db_index=True)
@@ -140,14 +165,22 @@ class Case(models.Model):
     )
 
     supervised_object = models.ForeignKey(
-        "sources.SupervisedObject", verbose_name=_("related supervised object"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="cases",
-    )  # fmt: skip
+        "sources.SupervisedObject",
+        verbose_name=_("related supervised object"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
 
     lead_unit = models.ForeignKey(
-        "core.Unit", verbose_name=_("lead unit"), null=True, blank=True, on_delete=models.PROTECT,
+        "core.Unit",
+        verbose_name=_("lead unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="led_cases",
-    )  # fmt: skip
+    )
     due_at = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
     is_overdue = models.BooleanField(_("overdue"), default=False)
     is_escalated = models.BooleanField(_("escalated"), default=False)
@@ -203,14 +236,22 @@ class CaseAssignment(models.Model):
     dispatched_at = models.DateTimeField(_("dispatched at"), default=timezone.now)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("signed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     fed_back_at = models.DateTimeField(_("fed back at"), null=True, blank=True)
     fed_back_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("fed back by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("fed back by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     feedback = models.TextField(_("feedback"), blank=True)
     is_overdue = models.BooleanField(_("overdue"), default=False)
     is_escalated = models.BooleanField(_("escalated"), default=False)
@@ -257,9 +298,13 @@ class CaseAttachment(EvidenceFile):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments")
     event = models.ForeignKey(
-        CaseEvent, verbose_name=_("event"), null=True, blank=True, on_delete=models.SET_NULL,
+        CaseEvent,
+        verbose_name=_("event"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="attachments",
-    )  # fmt: skip
+    )
     file = models.FileField(_("file"), upload_to=attachment_path)
     thumbnail = models.FileField(_("thumbnail"), upload_to=attachment_path, blank=True)
 
@@ -276,9 +321,12 @@ class ExtensionRequest(models.Model):
         CaseAssignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="extensions"
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     until = models.DateTimeField(_("new deadline"))
     reason = models.TextField(_("reason"))
@@ -286,9 +334,13 @@ class ExtensionRequest(models.Model):
         _("status"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
 

@@ -33,14 +33,26 @@ PHONE_PAGE_SIZE = 20
 
 #: Button style per action on the case page.
 ACTION_STYLES = {
-    CaseAction.ACCEPT: "success", CaseAction.REJECT: "outline-danger", CaseAction.DISPATCH: "primary",
-    CaseAction.SIGN: "primary", CaseAction.START: "warning", CaseAction.FEEDBACK: "success",
-    CaseAction.VERIFY_PASS: "success", CaseAction.VERIFY_FAIL: "danger", CaseAction.RETURN: "outline-danger",
-    CaseAction.REASSIGN: "outline-primary", CaseAction.HOLD: "outline-secondary", CaseAction.RESUME: "primary",
-    CaseAction.EXTEND_REQUEST: "outline-warning", CaseAction.EXTEND_APPROVE: "success",
-    CaseAction.EXTEND_REFUSE: "outline-danger", CaseAction.COMMENT: "outline-secondary",
-    CaseAction.URGE: "outline-warning", "co_sign": "primary", "co_feedback": "success",
-}  # fmt: skip
+    CaseAction.ACCEPT: "success",
+    CaseAction.REJECT: "outline-danger",
+    CaseAction.DISPATCH: "primary",
+    CaseAction.SIGN: "primary",
+    CaseAction.START: "warning",
+    CaseAction.FEEDBACK: "success",
+    CaseAction.VERIFY_PASS: "success",
+    CaseAction.VERIFY_FAIL: "danger",
+    CaseAction.RETURN: "outline-danger",
+    CaseAction.REASSIGN: "outline-primary",
+    CaseAction.HOLD: "outline-secondary",
+    CaseAction.RESUME: "primary",
+    CaseAction.EXTEND_REQUEST: "outline-warning",
+    CaseAction.EXTEND_APPROVE: "success",
+    CaseAction.EXTEND_REFUSE: "outline-danger",
+    CaseAction.COMMENT: "outline-secondary",
+    CaseAction.URGE: "outline-warning",
+    "co_sign": "primary",
+    "co_feedback": "success",
+}
 
 
 def _error_messages(exc: ValidationError) -> list[str]:

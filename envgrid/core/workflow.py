@@ -47,9 +47,13 @@ class TimelineEvent(models.Model):
 
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     actor_name = models.CharField(_("actor name"), max_length=100, blank=True)
     action = models.CharField(_("action"), max_length=20)
     note = models.TextField(_("note"), blank=True)
@@ -133,9 +137,14 @@ class TransitionTable(Mapping[str, Transition]):
 
 
 def check_transition(
-    table: TransitionTable, action: str, status: str, *, conflict: type[DomainError],
-    message: str | Callable[[], str], code: str = INVALID_TRANSITION,
-) -> Transition:  # fmt: skip
+    table: TransitionTable,
+    action: str,
+    status: str,
+    *,
+    conflict: type[DomainError],
+    message: str | Callable[[], str],
+    code: str = INVALID_TRANSITION,
+) -> Transition:
     """The row of ``action`` when the state ``status`` allows it; else the app's ``conflict`` (its 409 error)
     with ``code`` (``invalid_transition`` unless the app has a more telling one) and ``message``."""
     row = table.get(action)
@@ -148,9 +157,13 @@ def check_transition(
 
 
 def lock_row(
-    queryset: models.QuerySet[M] | type[M], pk, *, expected_version: int | None = None,
-    conflict: type[DomainError] | None = None, stale_message: Callable[[M], str] | None = None,
-) -> M:  # fmt: skip
+    queryset: models.QuerySet[M] | type[M],
+    pk,
+    *,
+    expected_version: int | None = None,
+    conflict: type[DomainError] | None = None,
+    stale_message: Callable[[M], str] | None = None,
+) -> M:
     """The row ``pk`` read fresh under its row lock (``select_for_update``); with ``expected_version`` (and then
     the app's ``conflict`` and ``stale_message``), refused when someone else changed it since the caller read it."""
     if isinstance(queryset, type):
@@ -201,9 +214,12 @@ def transition(
     as it is); write the timeline ``event(locked, from_status, details)`` and the audit ``audit`` (status
     before and after, the note)."""
     locked = lock_row(
-        queryset if queryset is not None else type(obj).objects.all(), obj.pk, expected_version=expected_version,
-        conflict=conflict, stale_message=stale_message,
-    )  # fmt: skip
+        queryset if queryset is not None else type(obj).objects.all(),
+        obj.pk,
+        expected_version=expected_version,
+        conflict=conflict,
+        stale_message=stale_message,
+    )
     row = check_transition(
         table, action, locked.status, conflict=conflict, message=lambda: refused_message(locked), code=refused_code
     )
@@ -228,9 +244,13 @@ def transition(
 
 def _audit(actor, action: str, obj: models.Model, from_status: str, note: str) -> None:
     audit_record(
-        actor=actor, action=action, obj=obj, before={"status": from_status}, after={"status": obj.status},
+        actor=actor,
+        action=action,
+        obj=obj,
+        before={"status": from_status},
+        after={"status": obj.status},
         note=note.strip(),
-    )  # fmt: skip
+    )
 
 
 # --- who is told ---------------------------------------------------------------------------------

@@ -15,8 +15,12 @@ class DirectivesConfig(AppConfig):
 
         register_nav(
             NavItem(
-                label=_("Directives"), url_name="directive-list", icon="megaphone", order=30,
-                roles=frozenset(DISTRICT_WIDE_ROLES | ACTING_ROLES), match_prefix="/directives/",
+                label=_("Directives"),
+                url_name="directive-list",
+                icon="megaphone",
+                order=30,
+                roles=frozenset(DISTRICT_WIDE_ROLES | ACTING_ROLES),
+                match_prefix="/directives/",
             )
-        )  # fmt: skip
+        )
         register_home_counts(home_counts)

@@ -27,13 +27,18 @@ class Directive(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("instruction"), blank=True)
     figure_names = models.JSONField(
-        _("figures to report"), default=list, blank=True,
+        _("figures to report"),
+        default=list,
+        blank=True,
         help_text=_("Names of the numbers each unit must report, e.g. sites checked, problems found."),
-    )  # fmt: skip
+    )
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="issued_directives",
-    )  # fmt: skip
+    )
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now, db_index=True)
     feedback_due_at = models.DateTimeField(_("feedback deadline"), db_index=True)
     status = models.CharField(
@@ -41,17 +46,25 @@ class Directive(models.Model):
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
 
     recurrence = models.CharField(_("repeat"), max_length=10, choices=Recurrence.choices, default=Recurrence.NONE)
     recurrence_time = models.TimeField(_("time of day (local)"), null=True, blank=True)
     recurrence_stopped_at = models.DateTimeField(_("repetition stopped at"), null=True, blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("first round"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("first round"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="instances",
-    )  # fmt: skip
+    )
     occurrence_date = models.DateField(_("round of"), null=True, blank=True)
 
     objects = DirectiveQuerySet.as_manager()
@@ -111,16 +124,24 @@ class DirectiveTarget(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=TargetStatus.choices, default=TargetStatus.PENDING)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("signed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     feedback = models.TextField(_("feedback"), blank=True)
     figures = models.JSONField(_("figures"), default=dict, blank=True)
     fed_back_at = models.DateTimeField(_("fed back at"), null=True, blank=True)
     fed_back_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("fed back by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("fed back by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     is_late = models.BooleanField(_("late"), default=False, help_text=_("Fed back after the deadline, or not at all."))
     urge_count = models.PositiveIntegerField(_("times urged"), default=0)
     last_urged_at = models.DateTimeField(_("last urged at"), null=True, blank=True)
@@ -175,9 +196,13 @@ class DirectiveEvent(UnitTimelineEvent):
         Directive, verbose_name=_("directive"), on_delete=models.CASCADE, related_name="events"
     )
     target = models.ForeignKey(
-        DirectiveTarget, verbose_name=_("unit row"), null=True, blank=True, on_delete=models.CASCADE,
+        DirectiveTarget,
+        verbose_name=_("unit row"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="events",
-    )  # fmt: skip
+    )
     action = models.CharField(_("action"), max_length=20, choices=DirectiveAction.choices)
 
     objects = DirectiveEventQuerySet.as_manager()
@@ -203,9 +228,14 @@ class DirectiveAttachment(EvidenceFile):
         Directive, verbose_name=_("directive"), on_delete=models.CASCADE, related_name="attachments"
     )
     target = models.ForeignKey(
-        DirectiveTarget, verbose_name=_("unit row"), null=True, blank=True, on_delete=models.CASCADE,
-        related_name="attachments", help_text=_("Empty: attached to the directive itself."),
-    )  # fmt: skip
+        DirectiveTarget,
+        verbose_name=_("unit row"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        help_text=_("Empty: attached to the directive itself."),
+    )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
     thumbnail = models.FileField(_("thumbnail"), upload_to=attachment_path, blank=True, max_length=255)
 

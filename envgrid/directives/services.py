@@ -48,13 +48,24 @@ UNIT_GROUP_KINDS = {UnitGroup.ALL_STREETS: UnitKind.STREET, UnitGroup.ALL_DEPART
 
 
 def _event_row(
-    directive: Directive, *, actor: User | None, action: str, target: DirectiveTarget | None = None, note: str = "",
-    data: dict | None = None, at: dt.datetime | None = None,
-) -> DirectiveEvent:  # fmt: skip
+    directive: Directive,
+    *,
+    actor: User | None,
+    action: str,
+    target: DirectiveTarget | None = None,
+    note: str = "",
+    data: dict | None = None,
+    at: dt.datetime | None = None,
+) -> DirectiveEvent:
     return DirectiveEvent(
-        directive=directive, target=target, created_at=at or timezone.now(), **DirectiveEvent.actor_fields(actor),
-        action=action, note=note, data=data or {},
-    )  # fmt: skip
+        directive=directive,
+        target=target,
+        created_at=at or timezone.now(),
+        **DirectiveEvent.actor_fields(actor),
+        action=action,
+        note=note,
+        data=data or {},
+    )
 
 
 def _event(directive: Directive, **kwargs) -> DirectiveEvent:
@@ -66,9 +77,13 @@ def _event(directive: Directive, **kwargs) -> DirectiveEvent:
 def _notify_units(directive: Directive, unit_ids: Iterable[int], verb: str, title: str, body: str = "") -> None:
     url = reverse("directive-detail", args=[directive.pk])
     notify(
-        recipients=unit_people(unit_ids, roles=ACTING_ROLES), verb=verb, title=title, body=body, url=url,
+        recipients=unit_people(unit_ids, roles=ACTING_ROLES),
+        verb=verb,
+        title=title,
+        body=body,
+        url=url,
         target=directive,
-    )  # fmt: skip
+    )
 
 
 def _require_manager(actor: User, what: str) -> None:
@@ -191,10 +206,18 @@ def clean_figures(figures: dict | None, *, required: Sequence[str] = ()) -> dict
 
 @transaction.atomic
 def directive_issue(
-    *, actor: User, title: str, units: str | Iterable, body: str = "", feedback_due_at: dt.datetime | None = None,
-    feedback_within_hours: float | Decimal | None = None, recurrence: str | None = None,
-    recurrence_time: dt.time | None = None, figure_names: Iterable[str] = (), files: Sequence = (),
-) -> Directive:  # fmt: skip
+    *,
+    actor: User,
+    title: str,
+    units: str | Iterable,
+    body: str = "",
+    feedback_due_at: dt.datetime | None = None,
+    feedback_within_hours: float | Decimal | None = None,
+    recurrence: str | None = None,
+    recurrence_time: dt.time | None = None,
+    figure_names: Iterable[str] = (),
+    files: Sequence = (),
+) -> Directive:
     """Issue a directive to units (or all streets / all departments), each to sign and feed back by
     the deadline. A daily directive also repeats every day at ``recurrence_time`` from the next day on;
     its deadline is given in hours, counted from each round's issue."""
@@ -212,27 +235,38 @@ def directive_issue(
     due = _deadline(now, feedback_due_at, feedback_within_hours)
     checked = files_check(files)
     directive = Directive(
-        number=uuid.uuid4().hex[:30], title=title.strip(), body=body.strip(),
-        figure_names=clean_figure_names(figure_names), issued_by=actor, issued_at=now, feedback_due_at=due,
-        recurrence=recurrence, recurrence_time=recurrence_time if recurrence == Recurrence.DAILY else None,
+        number=uuid.uuid4().hex[:30],
+        title=title.strip(),
+        body=body.strip(),
+        figure_names=clean_figure_names(figure_names),
+        issued_by=actor,
+        issued_at=now,
+        feedback_due_at=due,
+        recurrence=recurrence,
+        recurrence_time=recurrence_time if recurrence == Recurrence.DAILY else None,
         occurrence_date=timezone.localdate(now) if recurrence == Recurrence.DAILY else None,
-    )  # fmt: skip
+    )
     directive.full_clean(exclude=["number"])
     directive.save()
     directive.number = _number(directive)
     directive.save(update_fields=["number"])
     DirectiveTarget.objects.bulk_create([DirectiveTarget(directive=directive, unit=unit) for unit in targets])
     _event(
-        directive, actor=actor, action=DirectiveAction.ISSUE, note=directive.body,
+        directive,
+        actor=actor,
+        action=DirectiveAction.ISSUE,
+        note=directive.body,
         data={"units": [u.name for u in targets], "feedback_due_at": due.isoformat(), "recurrence": recurrence},
-    )  # fmt: skip
+    )
     files_store(checked, directive=directive, uploaded_by=actor)
     _notify_units(
-        directive, [u.pk for u in targets], "directive.issued",
+        directive,
+        [u.pk for u in targets],
+        "directive.issued",
         _("Directive %(number)s: %(title)s — feed back by %(due)s")
         % {"number": directive.number, "title": directive.title, "due": local_text(due)},
         directive.body,
-    )  # fmt: skip
+    )
     return directive
 
 
@@ -298,9 +332,13 @@ def directive_feedback(
     target.is_late = target.is_late or locked.is_past_due(now)
     target.save(update_fields=FEEDBACK_FIELDS)
     _event(
-        locked, target=target, actor=actor, action=DirectiveAction.FEEDBACK, note=target.feedback,
+        locked,
+        target=target,
+        actor=actor,
+        action=DirectiveAction.FEEDBACK,
+        note=target.feedback,
         data={"unit": target.unit.name, "figures": cleaned, "late": target.is_late, "signed_with_feedback": signed_now},
-    )  # fmt: skip
+    )
     files_store(checked, directive=locked, target=target, uploaded_by=actor)
     return target
 
@@ -332,17 +370,28 @@ def directive_urge(
     )
     for target in laggards:
         target.urge_count, target.last_urged_at = target.urge_count + 1, now
-    DirectiveEvent.objects.bulk_create([
-        _event_row(locked, target=t, actor=actor, action=DirectiveAction.URGE, note=note.strip(), at=now,
-                   data={"unit": t.unit.name, "times": t.urge_count})
-        for t in laggards
-    ])  # fmt: skip
+    DirectiveEvent.objects.bulk_create(
+        [
+            _event_row(
+                locked,
+                target=t,
+                actor=actor,
+                action=DirectiveAction.URGE,
+                note=note.strip(),
+                at=now,
+                data={"unit": t.unit.name, "times": t.urge_count},
+            )
+            for t in laggards
+        ]
+    )
     _notify_units(
-        locked, [t.unit_id for t in laggards], "directive.urged",
+        locked,
+        [t.unit_id for t in laggards],
+        "directive.urged",
         _("Urgent: feed back on directive %(number)s by %(due)s")
         % {"number": locked.number, "due": local_text(locked.feedback_due_at)},
         note.strip() or locked.title,
-    )  # fmt: skip
+    )
     return laggards
 
 
@@ -361,32 +410,54 @@ def directive_close(*, directive: Directive, actor: User, note: str = "", stop_r
         stopped = False
         if stop_recurrence and locked.is_recurring:
             root_id = locked.parent_id or locked.pk
-            stopped = bool(Directive.objects.filter(pk=root_id, recurrence_stopped_at__isnull=True).update(
-                recurrence_stopped_at=now
-            ))  # fmt: skip
+            stopped = bool(
+                Directive.objects.filter(pk=root_id, recurrence_stopped_at__isnull=True).update(
+                    recurrence_stopped_at=now
+                )
+            )
             if root_id == locked.pk and stopped:
                 locked.recurrence_stopped_at = now
         return {"missing": len(missing), "stopped_repeating": stopped}
 
     def event(locked: Directive, _from_status: str, data: dict) -> None:
-        DirectiveEvent.objects.bulk_create([
-            _event_row(locked, actor=actor, action=DirectiveAction.CLOSE, note=note.strip(), at=now, data=data),
-            *(_event_row(locked, target=t, actor=actor, action=DirectiveAction.MISSING, at=now,
-                         data={"unit": t.unit.name}) for t in missing),
-        ])  # fmt: skip
+        DirectiveEvent.objects.bulk_create(
+            [
+                _event_row(locked, actor=actor, action=DirectiveAction.CLOSE, note=note.strip(), at=now, data=data),
+                *(
+                    _event_row(
+                        locked,
+                        target=t,
+                        actor=actor,
+                        action=DirectiveAction.MISSING,
+                        at=now,
+                        data={"unit": t.unit.name},
+                    )
+                    for t in missing
+                ),
+            ]
+        )
 
     closed = transition(
-        directive, DirectiveAction.CLOSE, table=TRANSITIONS, actor=actor, conflict=DirectiveConflict,
+        directive,
+        DirectiveAction.CLOSE,
+        table=TRANSITIONS,
+        actor=actor,
+        conflict=DirectiveConflict,
         refused_code=DirectiveErrorCode.CLOSED,
         refused_message=lambda d: _("Directive %(number)s is already closed.") % {"number": d.number},
-        apply=apply, event=event, audit="directives.close", note=note,
-    )  # fmt: skip
+        apply=apply,
+        event=event,
+        audit="directives.close",
+        note=note,
+    )
     if missing:
         _notify_units(
-            closed, [t.unit_id for t in missing], "directive.missing",
+            closed,
+            [t.unit_id for t in missing],
+            "directive.missing",
             _("Directive %(number)s closed: your unit's feedback is recorded as missing") % {"number": closed.number},
             closed.title,
-        )  # fmt: skip
+        )
     return closed
 
 
@@ -415,24 +486,30 @@ def _mark_overdue(directive_id: int, *, now: dt.datetime) -> int:
     if not overdue:
         return 0
     DirectiveTarget.objects.filter(pk__in=[t.pk for t in overdue]).update(is_late=True)
-    DirectiveEvent.objects.bulk_create([
-        _event_row(locked, target=t, actor=None, action=DirectiveAction.OVERDUE, at=now, data={"unit": t.unit.name})
-        for t in overdue
-    ])  # fmt: skip
+    DirectiveEvent.objects.bulk_create(
+        [
+            _event_row(locked, target=t, actor=None, action=DirectiveAction.OVERDUE, at=now, data={"unit": t.unit.name})
+            for t in overdue
+        ]
+    )
     _notify_units(
-        locked, [t.unit_id for t in overdue], "directive.overdue",
+        locked,
+        [t.unit_id for t in overdue],
+        "directive.overdue",
         _("Overdue: directive %(number)s was due %(due)s")
         % {"number": locked.number, "due": local_text(locked.feedback_due_at)},
         locked.title,
-    )  # fmt: skip
+    )
     if locked.issued_by_id:
         notify(
-            recipients=[locked.issued_by], verb="directive.overdue",
+            recipients=[locked.issued_by],
+            verb="directive.overdue",
             title=_("%(n)d units have not fed back on directive %(number)s")
             % {"n": len(overdue), "number": locked.number},
-            body="、".join(t.unit.name for t in overdue), url=reverse("directive-detail", args=[locked.pk]),
+            body="、".join(t.unit.name for t in overdue),
+            url=reverse("directive-detail", args=[locked.pk]),
             target=locked,
-        )  # fmt: skip
+        )
     return len(overdue)
 
 
@@ -444,13 +521,15 @@ def directives_spawn_due(*, now: dt.datetime | None = None) -> list[Directive]:
     today = local.date()
     series = (
         Directive.objects.filter(
-            parent__isnull=True, recurrence=Recurrence.DAILY, recurrence_stopped_at__isnull=True,
+            parent__isnull=True,
+            recurrence=Recurrence.DAILY,
+            recurrence_stopped_at__isnull=True,
             recurrence_time__lte=local.time(),
         )
         .exclude(occurrence_date__gte=today)
         .exclude(instances__occurrence_date=today)
         .values_list("pk", flat=True)
-    )  # fmt: skip
+    )
     spawned = [_spawn_round(root_id, today=today, now=now) for root_id in list(series)]
     return [d for d in spawned if d is not None]
 
@@ -468,10 +547,18 @@ def _spawn_round(root_id: int, *, today: dt.date, now: dt.datetime) -> Directive
     if not units:
         return None
     round_ = Directive(
-        number=uuid.uuid4().hex[:30], title=root.title, body=root.body, figure_names=root.figure_names,
-        issued_by=root.issued_by, issued_at=now, feedback_due_at=now + root.feedback_window,
-        recurrence=root.recurrence, recurrence_time=root.recurrence_time, parent=root, occurrence_date=today,
-    )  # fmt: skip
+        number=uuid.uuid4().hex[:30],
+        title=root.title,
+        body=root.body,
+        figure_names=root.figure_names,
+        issued_by=root.issued_by,
+        issued_at=now,
+        feedback_due_at=now + root.feedback_window,
+        recurrence=root.recurrence,
+        recurrence_time=root.recurrence_time,
+        parent=root,
+        occurrence_date=today,
+    )
     round_.save()
     round_.number = _number(round_)
     round_.save(update_fields=["number"])
@@ -480,13 +567,17 @@ def _spawn_round(root_id: int, *, today: dt.date, now: dt.datetime) -> Directive
         attachment.pk, attachment.id, attachment.directive = None, None, round_  # the same stored file
         attachment.save()
     _event(
-        round_, actor=None, action=DirectiveAction.SPAWN,
+        round_,
+        actor=None,
+        action=DirectiveAction.SPAWN,
         data={"series": root.number, "round_of": today.isoformat(), "units": [u.name for u in units]},
-    )  # fmt: skip
+    )
     _notify_units(
-        round_, [u.pk for u in units], "directive.issued",
+        round_,
+        [u.pk for u in units],
+        "directive.issued",
         _("Directive %(number)s: %(title)s — feed back by %(due)s")
         % {"number": round_.number, "title": round_.title, "due": local_text(round_.feedback_due_at)},
         round_.body,
-    )  # fmt: skip
+    )
     return round_

@@ -8,6 +8,10 @@ from envgrid.directives.choices import DirectiveAction, DirectiveStatus
 from envgrid.directives.permissions import can_manage_directives
 
 TRANSITIONS = TransitionTable(
-    Transition(DirectiveAction.CLOSE, frozenset({DirectiveStatus.OPEN}), DirectiveStatus.CLOSED,
-               lambda user, directive: can_manage_directives(user)),
-)  # fmt: skip
+    Transition(
+        DirectiveAction.CLOSE,
+        frozenset({DirectiveStatus.OPEN}),
+        DirectiveStatus.CLOSED,
+        lambda user, directive: can_manage_directives(user),
+    ),
+)

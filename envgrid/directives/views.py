@@ -182,13 +182,16 @@ def directive_urge(request, pk: int):
 @require_POST
 def directive_close(request, pk: int):
     return _act(
-        request, pk,
+        request,
+        pk,
         lambda d: services.directive_close(
-            directive=d, actor=request.user, note=request.POST.get("note", ""),
+            directive=d,
+            actor=request.user,
+            note=request.POST.get("note", ""),
             stop_recurrence=request.POST.get("stop_recurrence") == "on",
         ),
         _("Directive closed; units without feedback are recorded late."),
-    )  # fmt: skip
+    )
 
 
 @login_required

@@ -19,10 +19,13 @@ class EmergencyConfig(AppConfig):
 
         register_nav(
             NavItem(
-                label=_("Emergency"), url_name="emergency-home", icon="exclamation-triangle", order=40,
+                label=_("Emergency"),
+                url_name="emergency-home",
+                icon="exclamation-triangle",
+                order=40,
                 match_prefix="/emergency/",
             )
-        )  # fmt: skip
+        )
         register_home_counts(home_counts)
         register_demo(DemoPart(name="emergency", load=demo.load, reset=demo.reset, order=250))
         register_object_panel(ObjectPanel(title=_("Emergency reduction"), render=measures_card, order=40))

@@ -33,17 +33,28 @@ GRADE_MEASURES = {
     "A+": [("自主采取减排措施", "", None, False)] * 3,
     "A": [("自主采取减排措施", "", None, False)] * 3,
     "leading": [("自主采取减排措施", "", None, False)] * 3,
-    "B": [("以限代停，降低生产负荷", "", 20, False), ("以限代停，降低生产负荷", "", 30, True),
-          ("以限代停，降低生产负荷", "", 50, True)],
-    "C": [("以停代限，停止部分生产线", "1号生产线", 30, True), ("以停代限，停止部分生产线", "1号、2号生产线", 50, True),
-          ("停止全部涉气生产工序", "全部生产线", 100, True)],
+    "B": [
+        ("以限代停，降低生产负荷", "", 20, False),
+        ("以限代停，降低生产负荷", "", 30, True),
+        ("以限代停，降低生产负荷", "", 50, True),
+    ],
+    "C": [
+        ("以停代限，停止部分生产线", "1号生产线", 30, True),
+        ("以停代限，停止部分生产线", "1号、2号生产线", 50, True),
+        ("停止全部涉气生产工序", "全部生产线", 100, True),
+    ],
     "D": [("停产", "全部生产线", 100, True)] * 3,
-    "non_leading": [("按“一厂一策”清单落实差异化减排", "", 20, False),
-                    ("按“一厂一策”清单落实差异化减排", "", 30, True),
-                    ("按“一厂一策”清单落实差异化减排", "", 50, True)],
-    "": [("按“一厂一策”清单落实减排措施", "", 20, False), ("按“一厂一策”清单落实减排措施", "", 30, True),
-         ("按“一厂一策”清单落实减排措施", "", 50, True)],
-}  # fmt: skip
+    "non_leading": [
+        ("按“一厂一策”清单落实差异化减排", "", 20, False),
+        ("按“一厂一策”清单落实差异化减排", "", 30, True),
+        ("按“一厂一策”清单落实差异化减排", "", 50, True),
+    ],
+    "": [
+        ("按“一厂一策”清单落实减排措施", "", 20, False),
+        ("按“一厂一策”清单落实减排措施", "", 30, True),
+        ("按“一厂一策”清单落实减排措施", "", 50, True),
+    ],
+}
 LEVELS = ("yellow", "orange", "red")
 
 
@@ -55,8 +66,9 @@ def _roster() -> int:
     kinds = EmergencySettings.current().duty_unit_kinds
     units = list(Unit.objects.filter(is_active=True, kind__in=kinds).order_by("sort_order", "name"))
     accounts: dict[int, list[User]] = {}
-    for user in User.objects.filter(unit__in=units, is_active=True, role__in=[Role.UNIT_LEAD, Role.UNIT_STAFF,
-                                                                               Role.RIVER_CHIEF]):  # fmt: skip
+    for user in User.objects.filter(
+        unit__in=units, is_active=True, role__in=[Role.UNIT_LEAD, Role.UNIT_STAFF, Role.RIVER_CHIEF]
+    ):
         accounts.setdefault(user.unit_id, []).append(user)
     today = timezone.localdate()
     rows = []
@@ -68,12 +80,26 @@ def _roster() -> int:
         leaders = [(None, "".join(namer.name()), namer.phone()) for _ in range(2)]
         for offset in range(DAYS):
             day = today + dt.timedelta(days=offset)
-            for code, post, pool in (("day", DutyPost.OFFICER, people), ("night", DutyPost.OFFICER, people),
-                                     ("full", DutyPost.LEADER, leaders)):  # fmt: skip
+            for code, post, pool in (
+                ("day", DutyPost.OFFICER, people),
+                ("night", DutyPost.OFFICER, people),
+                ("full", DutyPost.LEADER, leaders),
+            ):
                 person, name, phone = pool[(offset * 2 + (code == "night")) % len(pool)]
                 start, end = shifts[code].span(day)
-                rows.append(DutyAssignment(unit=unit, date=day, shift=shifts[code], post=post, person=person,
-                                           name=name, phone=phone, starts_at=start, ends_at=end))  # fmt: skip
+                rows.append(
+                    DutyAssignment(
+                        unit=unit,
+                        date=day,
+                        shift=shifts[code],
+                        post=post,
+                        person=person,
+                        name=name,
+                        phone=phone,
+                        starts_at=start,
+                        ends_at=end,
+                    )
+                )
     DutyAssignment.objects.bulk_create(rows, batch_size=500)
     return len(rows)
 
@@ -85,10 +111,19 @@ def _reduction_list() -> int:
     rows = []
     for obj in SupervisedObject.objects.filter(kind=ObjectKind.ENTERPRISE).select_related("enterprise"):
         grade = getattr(getattr(obj, "enterprise", None), "performance_grade", "") or ""
-        for level, (measures, lines, cut, ban) in zip(LEVELS, GRADE_MEASURES.get(grade, GRADE_MEASURES[""]),
-                                                      strict=True):  # fmt: skip
-            rows.append(ReductionMeasure(supervised_object=obj, level=level, measures=measures, stop_lines=lines,
-                                         cut_percent=cut, heavy_truck_ban=ban))  # fmt: skip
+        for level, (measures, lines, cut, ban) in zip(
+            LEVELS, GRADE_MEASURES.get(grade, GRADE_MEASURES[""]), strict=True
+        ):
+            rows.append(
+                ReductionMeasure(
+                    supervised_object=obj,
+                    level=level,
+                    measures=measures,
+                    stop_lines=lines,
+                    cut_percent=cut,
+                    heavy_truck_ban=ban,
+                )
+            )
     ReductionMeasure.objects.bulk_create(rows, batch_size=500)
     return len(rows)
 

@@ -75,8 +75,9 @@ class DutyAddForm(_Styled):
         label=_("Shift"), queryset=DutyShift.objects.filter(is_active=True), empty_label=None
     )
     post = forms.ChoiceField(label=_("Post"), choices=DutyPost.choices, initial=DutyPost.OFFICER)
-    person = forms.ModelChoiceField(label=_("Account"), queryset=User.objects.none(), required=False,
-                                    empty_label=_("(no account)"))  # fmt: skip
+    person = forms.ModelChoiceField(
+        label=_("Account"), queryset=User.objects.none(), required=False, empty_label=_("(no account)")
+    )
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
 
@@ -97,10 +98,10 @@ class DutyAddForm(_Styled):
 
 class CheckRecordForm(forms.Form):
     result = forms.ChoiceField(choices=[(CheckStatus.COMPLIED, _("Complied")), (CheckStatus.VIOLATED, _("Violated"))])
-    note = forms.CharField(label=_("What you found on site"), widget=forms.Textarea(attrs={"rows": 3}),
-                           required=False)  # fmt: skip
+    note = forms.CharField(label=_("What you found on site"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     photos = MultipleFileField(label=_("Photos"), accept="image/*")
-    legal_basis = forms.CharField(label=_("Legal basis, to also file an enforcement case"), max_length=500,
-                                  required=False)  # fmt: skip
+    legal_basis = forms.CharField(
+        label=_("Legal basis, to also file an enforcement case"), max_length=500, required=False
+    )
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)

@@ -49,13 +49,16 @@ class EmergencySettings(models.Model):
         _("spot checks per day at red"), default=3, validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
     min_window_minutes = models.PositiveSmallIntegerField(
-        _("shortest check window (minutes)"), default=60,
+        _("shortest check window (minutes)"),
+        default=60,
         help_text=_("A check window cut shorter than this by the warning's start or end is not planned."),
-    )  # fmt: skip
+    )
     duty_unit_kinds = models.JSONField(
-        _("unit kinds that keep duty"), default=default_duty_unit_kinds, blank=True,
+        _("unit kinds that keep duty"),
+        default=default_duty_unit_kinds,
+        blank=True,
         help_text=_("Units of these kinds must have someone on duty during a warning (department, street, …)."),
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("emergency settings")
@@ -113,9 +116,14 @@ class DutyAssignment(models.Model):
     shift = models.ForeignKey(DutyShift, verbose_name=_("shift"), on_delete=models.PROTECT, related_name="+")
     post = models.CharField(_("post"), max_length=10, choices=DutyPost.choices, default=DutyPost.OFFICER)
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("account"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", help_text=_("The person's EnvGrid account, when they have one: they are notified."),
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The person's EnvGrid account, when they have one: they are notified."),
+    )
     name = models.CharField(_("name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=30)
     starts_at = models.DateTimeField(_("starts at"), editable=False)
@@ -123,9 +131,13 @@ class DutyAssignment(models.Model):
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
 
     objects = DutyAssignmentQuerySet.as_manager()
 
@@ -155,9 +167,14 @@ class PollutionWarning(models.Model):
     title = models.CharField(_("title"), max_length=200, blank=True)
     level = models.CharField(pgettext_lazy("warning", "level"), max_length=10, choices=WarningLevel.choices)
     region = models.ForeignKey(
-        "grids.Region", verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "grids.Region",
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("Empty: the whole district."),
-    )  # fmt: skip
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     status = models.CharField(
@@ -168,9 +185,13 @@ class PollutionWarning(models.Model):
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
 
     objects = PollutionWarningQuerySet.as_manager()
 
@@ -225,9 +246,11 @@ class ReductionMeasure(models.Model):
     must do at one warning level — e.g. stop line 2, cut output by 30 %, no heavy-truck transport."""
 
     supervised_object = models.ForeignKey(
-        "sources.SupervisedObject", verbose_name=_("enterprise"), on_delete=models.CASCADE,
+        "sources.SupervisedObject",
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
         related_name="reduction_measures",
-    )  # fmt: skip
+    )
     level = models.CharField(_("warning level"), max_length=10, choices=WarningLevel.choices)
     measures = models.TextField(_("measures"))
     stop_lines = models.CharField(_("lines or equipment stopped"), max_length=200, blank=True)
@@ -238,9 +261,13 @@ class ReductionMeasure(models.Model):
     note = models.CharField(_("note"), max_length=200, blank=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("updated by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
 
     objects = ReductionMeasureQuerySet.as_manager()
 
@@ -287,17 +314,25 @@ class SpotCheck(models.Model):
         "core.Unit", verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="+"
     )
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("responsible person"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     window_start = models.DateTimeField(_("window opens"))
     due_at = models.DateTimeField(_("due"))
     status = models.CharField(_("status"), max_length=10, choices=CheckStatus.choices, default=CheckStatus.PENDING)
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
     checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("checked by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     is_late = models.BooleanField(_("late"), default=False)
     note = models.TextField(_("what was found"), blank=True)
     lon = models.FloatField(_("longitude (WGS-84)"), null=True, blank=True)

@@ -178,13 +178,23 @@ def home_counts(user) -> list:
     now = timezone.now()
     active = PollutionWarning.objects.active().count()
     if user.is_district_wide:
-        counts = [HomeCount(label=_("Active pollution warnings"), value=active, url=reverse("emergency-home"),
-                            tone="danger" if active else "secondary")]  # fmt: skip
+        counts = [
+            HomeCount(
+                label=_("Active pollution warnings"),
+                value=active,
+                url=reverse("emergency-home"),
+                tone="danger" if active else "secondary",
+            )
+        ]
         if active:
-            counts.append(HomeCount(
-                label=_("Units with nobody on duty"), value=units_without_duty(now).count(),
-                url=reverse("emergency-duty-today"), tone="danger",
-            ))  # fmt: skip
+            counts.append(
+                HomeCount(
+                    label=_("Units with nobody on duty"),
+                    value=units_without_duty(now).count(),
+                    url=reverse("emergency-duty-today"),
+                    tone="danger",
+                )
+            )
         return counts
     if not active or user.unit_id is None or user.role not in CHECK_ROLES:
         return []
@@ -198,8 +208,11 @@ def home_counts(user) -> list:
         HomeCount(label=_("Spot checks overdue"), value=totals["overdue"], url=url, tone="danger"),
     ]
     if units_without_duty(now).filter(pk=user.unit_id).exists():
-        counts.append(HomeCount(label=_("Your unit has nobody on duty"), value=1,
-                                url=reverse("emergency-duty-today"), tone="danger"))  # fmt: skip
+        counts.append(
+            HomeCount(
+                label=_("Your unit has nobody on duty"), value=1, url=reverse("emergency-duty-today"), tone="danger"
+            )
+        )
     return counts
 
 
@@ -223,11 +236,19 @@ def warnings_in_period(start: dt.datetime, end: dt.datetime) -> list[dict]:
     for warning in warnings.order_by("activated_at"):
         in_force_from = max(warning.activated_at, start)
         in_force_to = min(warning.lifted_at or end, end)
-        rows.append({
-            "warning": warning, "document_number": warning.document_number, "level": warning.level,
-            "area": warning.area_name, "hours": round(max((in_force_to - in_force_from).total_seconds(), 0) / 3600, 1),
-            "planned": warning.planned, "done": warning.done, "violated": warning.violated, "missed": warning.missed,
-        })  # fmt: skip
+        rows.append(
+            {
+                "warning": warning,
+                "document_number": warning.document_number,
+                "level": warning.level,
+                "area": warning.area_name,
+                "hours": round(max((in_force_to - in_force_from).total_seconds(), 0) / 3600, 1),
+                "planned": warning.planned,
+                "done": warning.done,
+                "violated": warning.violated,
+                "missed": warning.missed,
+            }
+        )
     return rows
 
 

@@ -113,13 +113,16 @@ def warning_detail(request, pk: int):
         "events": warning.events.select_related("actor"),
         "board": selectors.warning_board(warning, request.user),
         "measures_count": warning_services.listed_measures(warning).count(),
-        "change_form": WarningChangeForm(initial={"level": warning.level,
-                                                  "ends_at": timezone.localtime(warning.ends_at)}) if manager else None,
+        "change_form": WarningChangeForm(
+            initial={"level": warning.level, "ends_at": timezone.localtime(warning.ends_at)}
+        )
+        if manager
+        else None,
         "note_form": NoteForm() if manager else None,
         "may_activate": manager and warning.status == WarningStatus.RECORDED,
         "may_change": manager and warning.status in (WarningStatus.RECORDED, WarningStatus.ACTIVE),
         "may_lift": manager and warning.is_active,
-    }  # fmt: skip
+    }
     return render(request, "emergency/warning_detail.html", context)
 
 
@@ -128,8 +131,11 @@ def warning_detail(request, pk: int):
 def warning_board(request, pk: int):
     """The live compliance board (落实情况看板); htmx polls the board alone."""
     warning = _warning(request, pk)
-    context = {**_common(request, "warnings"), "warning": warning,
-               "board": selectors.warning_board(warning, request.user)}  # fmt: skip
+    context = {
+        **_common(request, "warnings"),
+        "warning": warning,
+        "board": selectors.warning_board(warning, request.user),
+    }
     if request.htmx:
         return render(request, "emergency/_board.html", context)
     return render(request, "emergency/board.html", context)
@@ -150,10 +156,11 @@ def _act(request, pk: int, call, done: str):
 @require_POST
 def warning_activate(request, pk: int):
     return _act(
-        request, pk, lambda w: warning_services.warning_activate(warning=w, actor=request.user,
-                                                                 note=request.POST.get("note", "")),
+        request,
+        pk,
+        lambda w: warning_services.warning_activate(warning=w, actor=request.user, note=request.POST.get("note", "")),
         _("Warning activated: the spot checks are made and the units told."),
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -164,29 +171,33 @@ def warning_change(request, pk: int):
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("emergency-warning-detail", pk=pk)
     return _act(
-        request, pk, lambda w: warning_services.warning_change(warning=w, actor=request.user, **form.cleaned_data),
+        request,
+        pk,
+        lambda w: warning_services.warning_change(warning=w, actor=request.user, **form.cleaned_data),
         _("Warning changed; the checks not yet due were replanned."),
-    )  # fmt: skip
+    )
 
 
 @login_required
 @require_POST
 def warning_lift(request, pk: int):
     return _act(
-        request, pk, lambda w: warning_services.warning_lift(warning=w, actor=request.user,
-                                                             note=request.POST.get("note", "")),
+        request,
+        pk,
+        lambda w: warning_services.warning_lift(warning=w, actor=request.user, note=request.POST.get("note", "")),
         _("Warning lifted; the remaining spot checks are cancelled."),
-    )  # fmt: skip
+    )
 
 
 @login_required
 @require_POST
 def warning_cancel(request, pk: int):
     return _act(
-        request, pk, lambda w: warning_services.warning_cancel(warning=w, actor=request.user,
-                                                               note=request.POST.get("note", "")),
+        request,
+        pk,
+        lambda w: warning_services.warning_cancel(warning=w, actor=request.user, note=request.POST.get("note", "")),
         _("Warning cancelled."),
-    )  # fmt: skip
+    )
 
 
 # --- the reduction list ---------------------------------------------------------------------------
@@ -224,8 +235,15 @@ def import_view(request, *, run, template_url: str, title: str, tab: str, done_u
             if not result.dry_run:
                 messages.success(request, _("Imported %(n)d rows.") % {"n": result.rows})
                 return redirect(done_url)
-    context = {**_common(request, tab), "form": form, "result": result, "errors": errors, "message": message,
-               "template_url": template_url, "title": title}  # fmt: skip
+    context = {
+        **_common(request, tab),
+        "form": form,
+        "result": result,
+        "errors": errors,
+        "message": message,
+        "template_url": template_url,
+        "title": title,
+    }
     status = 400 if (errors or message) else 200
     return render(request, "emergency/import.html", context, status=status)
 
@@ -237,10 +255,13 @@ def measure_import(request):
     from django.urls import reverse
 
     return import_view(
-        request, run=lambda **kw: measure_services.measures_import(actor=request.user, **kw),
-        template_url=reverse("emergency-measure-template"), title=_("Import the emergency reduction list"),
-        tab="measures", done_url=reverse("emergency-measure-list"),
-    )  # fmt: skip
+        request,
+        run=lambda **kw: measure_services.measures_import(actor=request.user, **kw),
+        template_url=reverse("emergency-measure-template"),
+        title=_("Import the emergency reduction list"),
+        tab="measures",
+        done_url=reverse("emergency-measure-list"),
+    )
 
 
 @login_required
@@ -289,26 +310,37 @@ def check_detail(request, pk: int):
             data = form.cleaned_data
             try:
                 check = check_services.spot_check_record(
-                    check=check, actor=request.user, result=data["result"], note=data["note"], files=data["photos"],
-                    lon=data["lon"], lat=data["lat"], legal_basis=data["legal_basis"],
-                )  # fmt: skip
+                    check=check,
+                    actor=request.user,
+                    result=data["result"],
+                    note=data["note"],
+                    files=data["photos"],
+                    lon=data["lon"],
+                    lat=data["lat"],
+                    legal_basis=data["legal_basis"],
+                )
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
                 if check.status == CheckStatus.VIOLATED:
-                    messages.warning(request, _("Violation recorded: case %(number)s opened.")
-                                     % {"number": check.case.number})  # fmt: skip
+                    messages.warning(
+                        request, _("Violation recorded: case %(number)s opened.") % {"number": check.case.number}
+                    )
                 else:
                     messages.success(request, _("Recorded: measures carried out."))
                 return redirect("emergency-check-list")
     check.overdue_now = check.is_overdue()
     context = {
-        **_common(request, "checks"), "check": check, "form": form, "tone": CHECK_TONES[check.status],
-        "can_record": check.status == CheckStatus.PENDING and check.warning.is_active
+        **_common(request, "checks"),
+        "check": check,
+        "form": form,
+        "tone": CHECK_TONES[check.status],
+        "can_record": check.status == CheckStatus.PENDING
+        and check.warning.is_active
         and check.can_record(request.user),
         "photos": list(check.photos.all()),
         "may_enforce": _may_enforce(request.user),
-    }  # fmt: skip
+    }
     return render(request, "emergency/check_detail.html", context, status=400 if form.errors else 200)
 
 

@@ -56,20 +56,31 @@ def duty_week(request):
     for row in grid["rows"]:
         row["editable"] = duty_services.can_edit_roster(request.user, row["unit"])
     context = {
-        **_common(request, "duty"), **grid, "start": start, "today": timezone.localdate(),
-        "previous": start - dt.timedelta(days=7), "next": start + dt.timedelta(days=7),
+        **_common(request, "duty"),
+        **grid,
+        "start": start,
+        "today": timezone.localdate(),
+        "previous": start - dt.timedelta(days=7),
+        "next": start + dt.timedelta(days=7),
         "may_edit": duty_services.may_edit_some_roster(request.user),
-    }  # fmt: skip
+    }
     return render(request, "emergency/duty_week.html", context)
 
 
 def _cell_context(request, unit: Unit, day: dt.date, form=None, error: str = "") -> dict:
     people = list(
-        DutyAssignment.objects.filter(unit=unit, date=day).select_related("shift", "person")
+        DutyAssignment.objects.filter(unit=unit, date=day)
+        .select_related("shift", "person")
         .order_by("shift__sort_order", "post", "name")
-    )  # fmt: skip
-    return {"unit": unit, "day": day, "people": people, "form": form or DutyAddForm(unit=unit), "error": error,
-            "editable": duty_services.can_edit_roster(request.user, unit)}  # fmt: skip
+    )
+    return {
+        "unit": unit,
+        "day": day,
+        "people": people,
+        "form": form or DutyAddForm(unit=unit),
+        "error": error,
+        "editable": duty_services.can_edit_roster(request.user, unit),
+    }
 
 
 @login_required
@@ -122,10 +133,13 @@ def duty_import(request):
     if not duty_services.may_edit_some_roster(request.user):
         raise PermissionDenied
     return import_view(
-        request, run=lambda **kw: duty_services.duty_roster_import(actor=request.user, **kw),
-        template_url=reverse("emergency-duty-template"), title=_("Import a duty roster"), tab="duty",
+        request,
+        run=lambda **kw: duty_services.duty_roster_import(actor=request.user, **kw),
+        template_url=reverse("emergency-duty-template"),
+        title=_("Import a duty roster"),
+        tab="duty",
         done_url=reverse("emergency-duty-week"),
-    )  # fmt: skip
+    )
 
 
 @login_required

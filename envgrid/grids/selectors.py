@@ -11,9 +11,19 @@ from envgrid.grids.models import Grid, Region
 
 #: Distinct, colour-blind-friendly fills for streets/towns (Okabe–Ito, then Tableau).
 STREET_PALETTE = [
-    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#4E79A7",
-    "#F28E2B", "#59A14F", "#B07AA1", "#9C755F",
-]  # fmt: skip
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#4E79A7",
+    "#F28E2B",
+    "#59A14F",
+    "#B07AA1",
+    "#9C755F",
+]
 
 
 def grids_for_user(user) -> QuerySet[Grid]:
@@ -29,10 +39,21 @@ def street_colours(streets) -> dict[int, str]:
 
 def grid_map_layer(user) -> dict:
     """The user's grids as a GeoJSON FeatureCollection for the map, in the base map's datum."""
-    grids = list(grids_for_user(user).only(
-        "id", "code", "name", "kind", "geometry", "community__name", "street__name", "street__code",
-        "street__sort_order", "head__display_name", "head__username",
-    ))  # fmt: skip
+    grids = list(
+        grids_for_user(user).only(
+            "id",
+            "code",
+            "name",
+            "kind",
+            "geometry",
+            "community__name",
+            "street__name",
+            "street__code",
+            "street__sort_order",
+            "head__display_name",
+            "head__username",
+        )
+    )
     streets = {g.street_id: g.street for g in grids}
     colours = street_colours(streets.values())
     crs = settings.ENVGRID_MAP["crs"]

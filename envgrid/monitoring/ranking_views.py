@@ -53,7 +53,7 @@ def rankings_page(request):
             default_period(today).label,
             f"{today.isocalendar()[0]}-W{today.isocalendar()[1]:02d}",
             f"{today.replace(day=1).isoformat()}..{today.isoformat()}",
-        ],  # fmt: skip
+        ],
     }
     template = "monitoring/rankings_tables.html" if getattr(request, "htmx", False) else "monitoring/rankings.html"
     return render(request, template, context, status=400 if error else 200)
@@ -118,8 +118,14 @@ def rankings_export(request):
     workbook.remove(workbook.active)
     for result in tables:
         sheet = workbook.create_sheet(_("Streets") if result.level == "street" else _("Grids"))
-        sheet.append([_("Rankings"), result.period.label, _("Standards"), "; ".join(
-            code for codes in result.standards.values() for code in codes)])  # fmt: skip
+        sheet.append(
+            [
+                _("Rankings"),
+                result.period.label,
+                _("Standards"),
+                "; ".join(code for codes in result.standards.values() for code in codes),
+            ]
+        )
         for note in result.notes:
             sheet.append([note])
         sheet.append([str(label) for _key, label in EXPORT_COLUMNS])

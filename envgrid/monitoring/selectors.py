@@ -188,8 +188,10 @@ def home_counts(user) -> list:
         return []
     url = reverse("station-list")
     active = Station.objects.filter(is_active=True)
-    counts = {status: status_filter(active, status).count() for status in (StationStatus.OFFLINE, StationStatus.LATE,
-                                                                           StationStatus.FLAGGED)}  # fmt: skip
+    counts = {
+        status: status_filter(active, status).count()
+        for status in (StationStatus.OFFLINE, StationStatus.LATE, StationStatus.FLAGGED)
+    }
     return [
         HomeCount(_("Stations offline"), counts[StationStatus.OFFLINE], f"{url}?status=offline", "danger"),
         HomeCount(_("Stations late"), counts[StationStatus.LATE], f"{url}?status=late", "warning"),

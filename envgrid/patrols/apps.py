@@ -25,10 +25,13 @@ class PatrolsConfig(AppConfig):
 
         register_nav(
             NavItem(
-                label=_("Inspections"), url_name="patrols-inspection-list", icon="clipboard2-check", order=40,
+                label=_("Inspections"),
+                url_name="patrols-inspection-list",
+                icon="clipboard2-check",
+                order=40,
                 match_prefix="/patrols/",
             )
-        )  # fmt: skip
+        )
         register_home_counts(home_counts)
         register_demo(DemoPart(name="patrols", load=demo.load, reset=demo.reset, order=200))
         register_case_panel(CasePanel(title=_("Inspection behind the case"), render=panels.case_card, order=30))

@@ -48,10 +48,12 @@ class InspectionFilterSet(django_filters.FilterSet):
     supervised_object = django_filters.NumberFilter(label=_("Object id"))
     plan = django_filters.NumberFilter(label=_("Plan id"))
     has_findings = django_filters.BooleanFilter(label=_("Problems found"))
-    started_from = django_filters.DateFilter(label=_("From"), field_name="started_at", lookup_expr="date__gte",
-                                             widget=DATE_INPUT)  # fmt: skip
-    started_to = django_filters.DateFilter(label=_("To"), field_name="started_at", lookup_expr="date__lte",
-                                           widget=DATE_INPUT)  # fmt: skip
+    started_from = django_filters.DateFilter(
+        label=_("From"), field_name="started_at", lookup_expr="date__gte", widget=DATE_INPUT
+    )
+    started_to = django_filters.DateFilter(
+        label=_("To"), field_name="started_at", lookup_expr="date__lte", widget=DATE_INPUT
+    )
 
     class Meta:
         model = Inspection
@@ -62,9 +64,11 @@ class InspectionFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(number__icontains=value) | Q(supervised_object__name__icontains=value)
-            | Q(supervised_object__code__icontains=value) | Q(grid__name__icontains=value)
-        )  # fmt: skip
+            Q(number__icontains=value)
+            | Q(supervised_object__name__icontains=value)
+            | Q(supervised_object__code__icontains=value)
+            | Q(grid__name__icontains=value)
+        )
 
     def filter_unit(self, queryset, name, value):
         return _by_unit(queryset, "inspection_id", value)
@@ -89,19 +93,24 @@ class PlanFilterSet(django_filters.FilterSet):
 
 class EnforcementFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=EnforcementStatus.choices,
-                                         empty_label=_("Any status"))  # fmt: skip
-    family = django_filters.ModelChoiceFilter(label=_("Source family"), queryset=SourceFamily.objects.all(),
-                                              empty_label=_("All families"))  # fmt: skip
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=EnforcementStatus.choices, empty_label=_("Any status")
+    )
+    family = django_filters.ModelChoiceFilter(
+        label=_("Source family"), queryset=SourceFamily.objects.all(), empty_label=_("All families")
+    )
     unit = _unit_filter()
-    measure = django_filters.ChoiceFilter(label=_("Measure"), choices=MeasureKind.choices, method="filter_measure",
-                                          empty_label=_("Any measure"))  # fmt: skip
+    measure = django_filters.ChoiceFilter(
+        label=_("Measure"), choices=MeasureKind.choices, method="filter_measure", empty_label=_("Any measure")
+    )
     publicized = django_filters.BooleanFilter(label=_("Publicized"), method="filter_publicized")
     supervised_object = django_filters.NumberFilter(label=_("Object id"))
-    filed_from = django_filters.DateFilter(label=_("Filed from"), field_name="filed_on", lookup_expr="gte",
-                                           widget=DATE_INPUT)  # fmt: skip
-    filed_to = django_filters.DateFilter(label=_("Filed to"), field_name="filed_on", lookup_expr="lte",
-                                         widget=DATE_INPUT)  # fmt: skip
+    filed_from = django_filters.DateFilter(
+        label=_("Filed from"), field_name="filed_on", lookup_expr="gte", widget=DATE_INPUT
+    )
+    filed_to = django_filters.DateFilter(
+        label=_("Filed to"), field_name="filed_on", lookup_expr="lte", widget=DATE_INPUT
+    )
 
     class Meta:
         model = EnforcementCase
@@ -112,9 +121,11 @@ class EnforcementFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(number__icontains=value) | Q(title__icontains=value) | Q(party__icontains=value)
+            Q(number__icontains=value)
+            | Q(title__icontains=value)
+            | Q(party__icontains=value)
             | Q(supervised_object__name__icontains=value)
-        )  # fmt: skip
+        )
 
     def filter_unit(self, queryset, name, value):
         return _by_unit(queryset, "enforcementcase_id", value)

@@ -42,25 +42,33 @@ class InspectionForm(forms.Form):
     item, photos and the problem found."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=InspectionKind.choices, widget=forms.RadioSelect)
-    plan = forms.ModelChoiceField(label=_("Plan"), queryset=InspectionPlan.objects.none(), required=False,
-                                  empty_label=_("(no plan)"))  # fmt: skip
+    plan = forms.ModelChoiceField(
+        label=_("Plan"), queryset=InspectionPlan.objects.none(), required=False, empty_label=_("(no plan)")
+    )
     other_units = forms.ModelMultipleChoiceField(
-        label=_("Other units (joint inspection)"), queryset=Unit.objects.none(), required=False,
+        label=_("Other units (joint inspection)"),
+        queryset=Unit.objects.none(),
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
-    )  # fmt: skip
+    )
     companions = forms.CharField(label=_("Other inspectors"), max_length=200, required=False)
-    started_at = forms.DateTimeField(label=_("Started at"), widget=LocalDateTimeInput(),
-                                     input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])  # fmt: skip
+    started_at = forms.DateTimeField(
+        label=_("Started at"), widget=LocalDateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    )
     ended_at = forms.DateTimeField(
-        label=_("Ended at"), widget=LocalDateTimeInput(), required=False,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"], help_text=_("Empty: now, when you submit."),
-    )  # fmt: skip
+        label=_("Ended at"),
+        widget=LocalDateTimeInput(),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("Empty: now, when you submit."),
+    )
     lon = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-180, max_value=180)
     lat = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-90, max_value=90)
     accuracy = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=0)
     photos = MultipleFileField(label=_("Photos"), accept=PHOTO_ACCEPT)
-    finding = forms.CharField(label=_("Problem found"), required=False, max_length=2000,
-                              widget=forms.Textarea({"rows": 3}))  # fmt: skip
+    finding = forms.CharField(
+        label=_("Problem found"), required=False, max_length=2000, widget=forms.Textarea({"rows": 3})
+    )
     category = forms.ModelChoiceField(label=_("Category"), queryset=CaseCategory.objects.none(), required=False)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.NORMAL)
     summary = forms.CharField(label=_("Summary"), required=False, max_length=2000, widget=forms.Textarea({"rows": 2}))
@@ -83,9 +91,12 @@ class InspectionForm(forms.Form):
         self.items = list(checklist.items.select_related("category")) if checklist else []
         for item in self.items:
             self.fields[f"item_{item.pk}"] = forms.ChoiceField(
-                label=item.text, choices=Answer.choices, widget=forms.RadioSelect, help_text=item.guidance,
+                label=item.text,
+                choices=Answer.choices,
+                widget=forms.RadioSelect,
+                help_text=item.guidance,
                 error_messages={"required": _("Answer this item.")},
-            )  # fmt: skip
+            )
             self.fields[f"note_{item.pk}"] = forms.CharField(label=_("Note"), required=False, max_length=200)
         style_widgets(self)
         self.fields["photos"].widget.attrs.update({"capture": "environment"})
@@ -118,12 +129,22 @@ class InspectionForm(forms.Form):
             )
         answers = {item.pk: (data[f"item_{item.pk}"], data[f"note_{item.pk}"]) for item in self.items}
         return services.inspection_record(
-            inspector=self.user, kind=data["kind"], started_at=data["started_at"],
-            ended_at=data.get("ended_at") or timezone.now(), supervised_object=self.obj,
-            units=list(data["other_units"]), plan=data.get("plan"), lon=data.get("lon"), lat=data.get("lat"),
-            accuracy_m=round(data["accuracy"]) if data.get("accuracy") is not None else None, answers=answers,
-            findings=findings, photos=data["photos"], summary=data["summary"], companions=data["companions"],
-        )  # fmt: skip
+            inspector=self.user,
+            kind=data["kind"],
+            started_at=data["started_at"],
+            ended_at=data.get("ended_at") or timezone.now(),
+            supervised_object=self.obj,
+            units=list(data["other_units"]),
+            plan=data.get("plan"),
+            lon=data.get("lon"),
+            lat=data.get("lat"),
+            accuracy_m=round(data["accuracy"]) if data.get("accuracy") is not None else None,
+            answers=answers,
+            findings=findings,
+            photos=data["photos"],
+            summary=data["summary"],
+            companions=data["companions"],
+        )
 
 
 class PlanForm(forms.Form):
@@ -131,17 +152,23 @@ class PlanForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=InspectionKind.choices)
     lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.filter(is_active=True))
     other_units = forms.ModelMultipleChoiceField(
-        label=_("Other units"), queryset=Unit.objects.filter(is_active=True), required=False,
+        label=_("Other units"),
+        queryset=Unit.objects.filter(is_active=True),
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 5}),
-    )  # fmt: skip
+    )
     objects = forms.ModelMultipleChoiceField(
-        label=_("Objects to inspect"), queryset=SupervisedObject.objects.none(), required=False,
+        label=_("Objects to inspect"),
+        queryset=SupervisedObject.objects.none(),
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
-    )  # fmt: skip
+    )
     grids = forms.ModelMultipleChoiceField(
-        label=_("Grids to inspect"), queryset=Grid.objects.none(), required=False,
+        label=_("Grids to inspect"),
+        queryset=Grid.objects.none(),
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
-    )  # fmt: skip
+    )
     starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
     ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
     times = forms.IntegerField(label=_("Times"), min_value=1, max_value=100, initial=1)
@@ -161,10 +188,19 @@ class PlanForm(forms.Form):
     def perform(self) -> InspectionPlan:
         d = self.cleaned_data
         return services.plan_create(
-            actor=self.user, title=d["title"], kind=d["kind"], lead_unit=d["lead_unit"], units=d["other_units"],
-            objects=d["objects"], grids=d["grids"], starts_on=d["starts_on"], ends_on=d["ends_on"],
-            times=d["times"], frequency=d["frequency"], note=d["note"],
-        )  # fmt: skip
+            actor=self.user,
+            title=d["title"],
+            kind=d["kind"],
+            lead_unit=d["lead_unit"],
+            units=d["other_units"],
+            objects=d["objects"],
+            grids=d["grids"],
+            starts_on=d["starts_on"],
+            ends_on=d["ends_on"],
+            times=d["times"],
+            frequency=d["frequency"],
+            note=d["note"],
+        )
 
 
 class EnforcementForm(forms.Form):
@@ -177,16 +213,23 @@ class EnforcementForm(forms.Form):
     party = forms.CharField(label=_("Party (当事人)"), max_length=200, required=False)
     lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.filter(is_active=True))
     other_units = forms.ModelMultipleChoiceField(
-        label=_("Other units involved"), queryset=Unit.objects.filter(is_active=True), required=False,
+        label=_("Other units involved"),
+        queryset=Unit.objects.filter(is_active=True),
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 5}),
-    )  # fmt: skip
+    )
     violation = forms.CharField(label=_("Violation"), widget=forms.Textarea({"rows": 3}))
     legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea({"rows": 2}))
     filed_on = forms.DateField(label=_("Filed on"), widget=DateInput())
-    inspections = forms.ModelMultipleChoiceField(label=_("Triggering inspections"), queryset=Inspection.objects.none(),
-                                                 required=False, widget=forms.MultipleHiddenInput)  # fmt: skip
-    cases = forms.ModelMultipleChoiceField(label=_("Triggering cases"), queryset=Case.objects.none(), required=False,
-                                           widget=forms.MultipleHiddenInput)  # fmt: skip
+    inspections = forms.ModelMultipleChoiceField(
+        label=_("Triggering inspections"),
+        queryset=Inspection.objects.none(),
+        required=False,
+        widget=forms.MultipleHiddenInput,
+    )
+    cases = forms.ModelMultipleChoiceField(
+        label=_("Triggering cases"), queryset=Case.objects.none(), required=False, widget=forms.MultipleHiddenInput
+    )
     measure = forms.ChoiceField(label=_("First measure"), choices=[("", "—"), *MeasureKind.choices], required=False)
     fine_amount = forms.DecimalField(label=_("Fine (yuan)"), required=False, min_value=0, decimal_places=2)
     deadline = forms.DateField(label=_("Deadline"), required=False, widget=DateInput())
@@ -214,14 +257,24 @@ class EnforcementForm(forms.Form):
         d = self.cleaned_data
         measures = (
             [{"kind": d["measure"], "fine_amount": d.get("fine_amount"), "deadline": d.get("deadline")}]
-            if d.get("measure") else []
-        )  # fmt: skip
+            if d.get("measure")
+            else []
+        )
         return services.enforcement_open(
-            actor=self.user, title=d["title"], violation=d["violation"], legal_basis=d["legal_basis"],
-            lead_unit=d["lead_unit"], units=d["other_units"], supervised_object=d.get("supervised_object"),
-            party=d["party"], inspections=d["inspections"], cases=d["cases"], filed_on=d["filed_on"],
-            measures=measures, note=d["note"],
-        )  # fmt: skip
+            actor=self.user,
+            title=d["title"],
+            violation=d["violation"],
+            legal_basis=d["legal_basis"],
+            lead_unit=d["lead_unit"],
+            units=d["other_units"],
+            supervised_object=d.get("supervised_object"),
+            party=d["party"],
+            inspections=d["inspections"],
+            cases=d["cases"],
+            filed_on=d["filed_on"],
+            measures=measures,
+            note=d["note"],
+        )
 
 
 class MeasureForm(forms.Form):

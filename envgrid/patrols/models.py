@@ -34,13 +34,15 @@ class PatrolSettings(models.Model):
     night_start = models.TimeField(_("night window starts"), default=dt.time(20, 0))
     night_end = models.TimeField(_("night window ends"), default=dt.time(6, 0))
     late_entry_hours = models.PositiveIntegerField(
-        _("late entry after (hours)"), default=12,
+        _("late entry after (hours)"),
+        default=12,
         help_text=_("A record entered this long after the inspection ended is marked as entered late (补录)."),
-    )  # fmt: skip
+    )
     dispatch_findings = models.BooleanField(
-        _("dispatch findings at once"), default=True,
+        _("dispatch findings at once"),
+        default=True,
         help_text=_("Accept and dispatch a finding's case at once, to the object's responsible unit first."),
-    )  # fmt: skip
+    )
     nearby_radius_m = models.PositiveIntegerField(_("nearby radius on the phone (m)"), default=1000)
 
     class Meta:
@@ -70,9 +72,13 @@ class Checklist(models.Model):
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("checklist")
@@ -94,9 +100,13 @@ class ChecklistItem(models.Model):
     text = models.CharField(_("check item"), max_length=200)
     guidance = models.CharField(_("how to check"), max_length=300, blank=True)
     category = models.ForeignKey(
-        "cases.CaseCategory", verbose_name=_("case category when not met"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )  # fmt: skip
+        "cases.CaseCategory",
+        verbose_name=_("case category when not met"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("check item")
@@ -117,9 +127,11 @@ class InspectionPlan(models.Model):
         "core.Unit", verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="led_inspection_plans"
     )
     units = models.ManyToManyField(
-        "core.Unit", verbose_name=_("units"), related_name="inspection_plans",
+        "core.Unit",
+        verbose_name=_("units"),
+        related_name="inspection_plans",
         help_text=_("Every unit that inspects under the plan, the lead unit included."),
-    )  # fmt: skip
+    )
     objects_covered = models.ManyToManyField(
         "sources.SupervisedObject", verbose_name=_("objects to inspect"), blank=True, related_name="inspection_plans"
     )
@@ -167,9 +179,13 @@ class Inspection(models.Model):
 
     number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
     plan = models.ForeignKey(
-        InspectionPlan, verbose_name=_("plan"), null=True, blank=True, on_delete=models.SET_NULL,
+        InspectionPlan,
+        verbose_name=_("plan"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="inspections",
-    )  # fmt: skip
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=InspectionKind.choices, db_index=True)
     lead_unit = models.ForeignKey(
         "core.Unit", verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="led_inspections"
@@ -180,25 +196,38 @@ class Inspection(models.Model):
     )
     companions = models.CharField(_("other inspectors"), max_length=200, blank=True)
     supervised_object = models.ForeignKey(
-        "sources.SupervisedObject", verbose_name=_("supervised object"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="inspections",
-    )  # fmt: skip
+        "sources.SupervisedObject",
+        verbose_name=_("supervised object"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+    )
     grid = models.ForeignKey(
         "grids.Grid", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     street = models.ForeignKey(
-        "grids.Region", verbose_name=_("street / town"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", editable=False,
-    )  # fmt: skip
+        "grids.Region",
+        verbose_name=_("street / town"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     started_at = models.DateTimeField(_("started at"), db_index=True)
     ended_at = models.DateTimeField(_("ended at"))
     lon = models.FloatField(_("longitude (WGS-84)"), null=True, blank=True)
     lat = models.FloatField(_("latitude (WGS-84)"), null=True, blank=True)
     accuracy_m = models.PositiveIntegerField(_("GPS accuracy (m)"), null=True, blank=True)
     checklist = models.ForeignKey(
-        Checklist, verbose_name=_("checklist version"), null=True, blank=True, on_delete=models.PROTECT,
+        Checklist,
+        verbose_name=_("checklist version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="inspections",
-    )  # fmt: skip
+    )
     summary = models.TextField(_("summary"), blank=True)
     has_findings = models.BooleanField(_("problems found"), default=False, db_index=True)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
@@ -282,9 +311,13 @@ class Finding(models.Model):
     severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices, default=Severity.NORMAL)
     items = models.ManyToManyField(ChecklistItem, verbose_name=_("items not met"), blank=True, related_name="+")
     case = models.OneToOneField(
-        "cases.Case", verbose_name=_("case"), null=True, blank=True, on_delete=models.SET_NULL,
+        "cases.Case",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="inspection_finding",
-    )  # fmt: skip
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -306,20 +339,33 @@ class EnforcementCase(models.Model):
     title = models.CharField(_("title"), max_length=200)
     party = models.CharField(_("party (当事人)"), max_length=200, blank=True)
     supervised_object = models.ForeignKey(
-        "sources.SupervisedObject", verbose_name=_("supervised object"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="enforcement_cases",
-    )  # fmt: skip
+        "sources.SupervisedObject",
+        verbose_name=_("supervised object"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enforcement_cases",
+    )
     family = models.ForeignKey(
-        "sources.SourceFamily", verbose_name=_("source family"), null=True, blank=True, on_delete=models.PROTECT,
+        "sources.SourceFamily",
+        verbose_name=_("source family"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     grid = models.ForeignKey(
         "grids.Grid", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     street = models.ForeignKey(
-        "grids.Region", verbose_name=_("street / town"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", editable=False,
-    )  # fmt: skip
+        "grids.Region",
+        verbose_name=_("street / town"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     lead_unit = models.ForeignKey(
         "core.Unit", verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="led_enforcement_cases"
     )

@@ -23,9 +23,11 @@ def case_card(case, user) -> str | None:
 
 def object_inspections_card(obj, user) -> str | None:
     inspections = list(
-        Inspection.objects.visible_to(user).filter(supervised_object=obj).select_related("inspector")
+        Inspection.objects.visible_to(user)
+        .filter(supervised_object=obj)
+        .select_related("inspector")
         .order_by("-started_at")[:10]
-    )  # fmt: skip
+    )
     from envgrid.patrols.permissions import can_inspect
 
     context = {"inspections": inspections, "obj": obj, "can_inspect": can_inspect(user)}
@@ -34,9 +36,11 @@ def object_inspections_card(obj, user) -> str | None:
 
 def object_enforcement_card(obj, user) -> str | None:
     cases = list(
-        EnforcementCase.objects.visible_to(user).filter(supervised_object=obj).prefetch_related("measures")
+        EnforcementCase.objects.visible_to(user)
+        .filter(supervised_object=obj)
+        .prefetch_related("measures")
         .order_by("-filed_on")[:10]
-    )  # fmt: skip
+    )
     if not cases:
         return None
     return render_to_string("patrols/_object_enforcement.html", {"cases": cases})

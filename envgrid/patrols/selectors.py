@@ -43,7 +43,7 @@ def inspection_for_page(user, pk: int) -> Inspection:
         .select_related("supervised_object", "grid", "street", "lead_unit", "inspector", "plan", "checklist")
         .prefetch_related(
             "units", "answers__item", "photos", "findings__case__lead_unit", "findings__category", "enforcement_cases"
-        )  # fmt: skip
+        )
         .get(pk=pk)
     )
 
@@ -180,10 +180,13 @@ def night_coverage(user, first: dt.date, last: dt.date) -> Coverage:
                 urow.visits_due += due
                 urow.visits_done += count
     return Coverage(
-        first=first, last=last, window=PatrolSettings.current().night_window_label, plans=len(plans),
+        first=first,
+        last=last,
+        window=PatrolSettings.current().night_window_label,
+        plans=len(plans),
         by_unit=sorted(units.values(), key=lambda r: (r.percent if r.percent is not None else 101, r.label)),
         by_street=sorted(streets.values(), key=lambda r: r.label),
-    )  # fmt: skip
+    )
 
 
 # --- enforcement statistics ----------------------------------------------------------------------
@@ -261,11 +264,13 @@ def enforcement_stats(user, first: dt.date, last: dt.date) -> EnforcementStats:
         months.setdefault(month, StatRow(month)).add(*args)
         total.add(*args)
     return EnforcementStats(
-        first=first, last=last, total=total,
+        first=first,
+        last=last,
+        total=total,
         by_family=[families[k] for k in sorted(families)],
         by_unit=sorted(units.values(), key=lambda r: (-r.cases, r.label)),
         by_month=[months[k] for k in sorted(months)],
-    )  # fmt: skip
+    )
 
 
 # --- phone ---------------------------------------------------------------------------------------

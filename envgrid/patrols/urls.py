@@ -25,7 +25,7 @@ urlpatterns = [
         "enforcement/<int:pk>/measures/<int:measure_pk>/done/",
         enforcement.enforcement_measure_done,
         name="patrols-enforcement-measure-done",
-    ),  # fmt: skip
+    ),
     path("enforcement/<int:pk>/publicity/", enforcement.enforcement_publicity, name="patrols-enforcement-publicity"),
     path("m/", phone.phone_home, name="patrols-phone"),
     path("m/objects/", phone.phone_objects, name="patrols-phone-objects"),

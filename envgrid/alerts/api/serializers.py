@@ -41,10 +41,31 @@ class AlertSerializer(serializers.ModelSerializer):
     class Meta:
         model = Alert
         fields = [
-            "id", "rule", "rule_name", "kind", "factor", "unit", "station", "station_mn", "station_name", "grid",
-            "state", "started_at", "raised_at", "peak_at", "peak_value", "last_value", "last_data_at", "cleared_at",
-            "reopen_count", "case", "case_number", "case_status", "evidence", "url",
-        ]  # fmt: skip
+            "id",
+            "rule",
+            "rule_name",
+            "kind",
+            "factor",
+            "unit",
+            "station",
+            "station_mn",
+            "station_name",
+            "grid",
+            "state",
+            "started_at",
+            "raised_at",
+            "peak_at",
+            "peak_value",
+            "last_value",
+            "last_data_at",
+            "cleared_at",
+            "reopen_count",
+            "case",
+            "case_number",
+            "case_status",
+            "evidence",
+            "url",
+        ]
         read_only_fields = fields
 
     def get_url(self, alert) -> str:

@@ -21,9 +21,12 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class AlertRuleViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
-):  # fmt: skip
+):
     """Alert rules: everyone reads them; administrators create (POST) and change (PATCH) them through the
     same service as the web editor (403 ``permission_denied`` for others, 400 with the field for bad values)."""
 

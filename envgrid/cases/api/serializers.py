@@ -19,15 +19,35 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CaseAssignment
-        fields = ["id", "unit", "unit_name", "role", "status", "due_at", "signed_at", "fed_back_at", "feedback",
-                  "is_overdue", "is_escalated"]  # fmt: skip
+        fields = [
+            "id",
+            "unit",
+            "unit_name",
+            "role",
+            "status",
+            "due_at",
+            "signed_at",
+            "fed_back_at",
+            "feedback",
+            "is_overdue",
+            "is_escalated",
+        ]
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseAttachment
-        fields = ["id", "original_name", "content_type", "size", "is_image", "taken_at", "taken_lon", "taken_lat",
-                  "uploaded_at"]  # fmt: skip
+        fields = [
+            "id",
+            "original_name",
+            "content_type",
+            "size",
+            "is_image",
+            "taken_at",
+            "taken_lon",
+            "taken_lat",
+            "uploaded_at",
+        ]
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -35,8 +55,20 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CaseEvent
-        fields = ["id", "created_at", "actor", "actor_name", "actor_role", "actor_unit", "action", "from_status",
-                  "to_status", "note", "data", "attachments"]  # fmt: skip
+        fields = [
+            "id",
+            "created_at",
+            "actor",
+            "actor_name",
+            "actor_role",
+            "actor_unit",
+            "action",
+            "from_status",
+            "to_status",
+            "note",
+            "data",
+            "attachments",
+        ]
 
 
 class CaseListSerializer(serializers.ModelSerializer):
@@ -47,9 +79,28 @@ class CaseListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ["id", "number", "title", "status", "version", "channel", "severity", "category_code", "category_name",
-                  "lon", "lat", "address", "grid_code", "lead_unit", "lead_unit_name", "due_at", "is_overdue",
-                  "rework_count", "created_at", "closed_at"]  # fmt: skip
+        fields = [
+            "id",
+            "number",
+            "title",
+            "status",
+            "version",
+            "channel",
+            "severity",
+            "category_code",
+            "category_name",
+            "lon",
+            "lat",
+            "address",
+            "grid_code",
+            "lead_unit",
+            "lead_unit_name",
+            "due_at",
+            "is_overdue",
+            "rework_count",
+            "created_at",
+            "closed_at",
+        ]
 
 
 class CaseDetailSerializer(CaseListSerializer):
@@ -59,8 +110,17 @@ class CaseDetailSerializer(CaseListSerializer):
     actions = serializers.SerializerMethodField()
 
     class Meta(CaseListSerializer.Meta):
-        fields = [*CaseListSerializer.Meta.fields, "description", "reporter_name", "duplicate_of", "reject_reason",
-                  "assignments", "attachments", "timeline", "actions"]  # fmt: skip
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            "description",
+            "reporter_name",
+            "duplicate_of",
+            "reject_reason",
+            "assignments",
+            "attachments",
+            "timeline",
+            "actions",
+        ]
 
     def get_actions(self, case) -> list[str]:
         from envgrid.cases.transitions import available_actions

@@ -97,29 +97,41 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._run(
-            request, pk, s.RejectSerializer,
+            request,
+            pk,
+            s.RejectSerializer,
             lambda c, d: services.case_reject(
                 **c, reason=d["reason"], note=d["note"], duplicate_of=d.get("duplicate_of")
             ),
-        )  # fmt: skip
+        )
 
     @extend_schema(request=s.DispatchSerializer, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"], url_path="dispatch")
     def dispatch_(self, request, pk=None):
         return self._run(
-            request, pk, s.DispatchSerializer,
-            lambda c, d: services.case_dispatch(**c, note=d["note"], lead_unit=d.get("lead_unit"),
-                                                co_units=d.get("co_units", []), due_at=d.get("due_at")),
-        )  # fmt: skip
+            request,
+            pk,
+            s.DispatchSerializer,
+            lambda c, d: services.case_dispatch(
+                **c,
+                note=d["note"],
+                lead_unit=d.get("lead_unit"),
+                co_units=d.get("co_units", []),
+                due_at=d.get("due_at"),
+            ),
+        )
 
     @extend_schema(request=s.ReassignSerializer, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def reassign(self, request, pk=None):
         return self._run(
-            request, pk, s.ReassignSerializer,
-            lambda c, d: services.case_reassign(**c, note=d["note"], lead_unit=d["lead_unit"],
-                                                co_units=d.get("co_units", []), due_at=d.get("due_at")),
-        )  # fmt: skip
+            request,
+            pk,
+            s.ReassignSerializer,
+            lambda c, d: services.case_reassign(
+                **c, note=d["note"], lead_unit=d["lead_unit"], co_units=d.get("co_units", []), due_at=d.get("due_at")
+            ),
+        )
 
     @extend_schema(request=s.ActionSerializer, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"])
@@ -147,17 +159,21 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )
             return Response(self._detail(case))
         return self._run(
-            request, pk, s.ActionSerializer,
+            request,
+            pk,
+            s.ActionSerializer,
             lambda c, d: services.case_feedback(**c, note=d["note"], files=d["photos"]),
-        )  # fmt: skip
+        )
 
     @extend_schema(request=s.VerifySerializer, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         return self._run(
-            request, pk, s.VerifySerializer,
+            request,
+            pk,
+            s.VerifySerializer,
             lambda c, d: services.case_verify(**c, passed=d["passed"], note=d["note"], files=d["photos"]),
-        )  # fmt: skip
+        )
 
     @extend_schema(request=s.ActionSerializer, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"], url_path="return")
@@ -180,8 +196,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case = self._case(pk)
         given = s.ActionSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        services.case_comment(case=case, actor=request.user, note=given.validated_data["note"],
-                              files=given.validated_data["photos"])  # fmt: skip
+        services.case_comment(
+            case=case, actor=request.user, note=given.validated_data["note"], files=given.validated_data["photos"]
+        )
         return Response(self._detail(case))
 
     @extend_schema(request=s.ActionSerializer, responses={200: s.CaseDetailSerializer})

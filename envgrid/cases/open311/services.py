@@ -44,9 +44,12 @@ def open311_partner_update(*, actor, partner: Open311Partner, name: str, channel
     partner.full_clean()
     partner.save(update_fields=AUDITED_FIELDS)
     audit_record(
-        actor=actor, action="open311.partner_update", obj=partner, before=before,
+        actor=actor,
+        action="open311.partner_update",
+        obj=partner,
+        before=before,
         after=snapshot(partner, fields=AUDITED_FIELDS),
-    )  # fmt: skip
+    )
     return partner
 
 

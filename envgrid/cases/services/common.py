@@ -19,9 +19,14 @@ def record_event(
 ) -> CaseEvent:
     """Write one entry of the case's timeline, ending in the case's status now."""
     return CaseEvent.objects.create(
-        case=case, **CaseEvent.actor_fields(actor), action=action, from_status=from_status, to_status=case.status,
-        note=note, data=data or {},
-    )  # fmt: skip
+        case=case,
+        **CaseEvent.actor_fields(actor),
+        action=action,
+        from_status=from_status,
+        to_status=case.status,
+        note=note,
+        data=data or {},
+    )
 
 
 def dispatchers():

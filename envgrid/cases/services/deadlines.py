@@ -57,7 +57,10 @@ def _mark_one(assignment_id: int, *, now: dt.datetime, escalate: bool) -> int:
     recipients = [*leads, *dispatchers()]
     if escalate:
         recipients += list(User.objects.filter(role=Role.LEADER, is_active=True))
-    title = (_("Escalated: case %(number)s is long overdue at %(unit)s") if escalate
-             else _("Overdue: case %(number)s at %(unit)s")) % {"number": case.number, "unit": a.unit.name}  # fmt: skip
+    title = (
+        _("Escalated: case %(number)s is long overdue at %(unit)s")
+        if escalate
+        else _("Overdue: case %(number)s at %(unit)s")
+    ) % {"number": case.number, "unit": a.unit.name}
     notify_case(case, recipients, "case.escalated" if escalate else "case.overdue", title)
     return 1

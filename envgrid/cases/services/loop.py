@@ -29,22 +29,35 @@ from envgrid.core.workflow import Transition, TransitionTable, transition
 
 
 def _refused(action: str) -> Callable[[Case], str]:
-    return lambda c: _("Case %(number)s is %(status)s: “%(action)s” is not possible now.") % {
-        "number": c.number, "status": c.get_status_display(), "action": CaseAction(action).label,
-    }  # fmt: skip
+    return lambda c: (
+        _("Case %(number)s is %(status)s: “%(action)s” is not possible now.")
+        % {
+            "number": c.number,
+            "status": c.get_status_display(),
+            "action": CaseAction(action).label,
+        }
+    )
 
 
 def _stale(case: Case) -> str:
     return _("Case %(number)s was changed by someone else (now: %(status)s). Reload and try again.") % {
-        "number": case.number, "status": case.get_status_display(),
-    }  # fmt: skip
+        "number": case.number,
+        "status": case.get_status_display(),
+    }
 
 
 def move_case(
-    case: Case, action: str, *, table: TransitionTable, actor: User | None, note: str = "",
-    expected_version: int | None = None, apply: Callable[[Case], dict | None] | None = None, files: Sequence = (),
+    case: Case,
+    action: str,
+    *,
+    table: TransitionTable,
+    actor: User | None,
+    note: str = "",
+    expected_version: int | None = None,
+    apply: Callable[[Case], dict | None] | None = None,
+    files: Sequence = (),
     bump: bool = True,
-) -> Case:  # fmt: skip
+) -> Case:
     """One action of ``table`` on ``case`` through the core helper (``core.workflow.transition``): the case's
     conflicts, its rights (``transitions.may_take``) and reasons, its timeline entry with the files, its audit."""
 
@@ -62,11 +75,22 @@ def move_case(
         attach_files(case=locked, event=entry, files=files, uploaded_by=actor)
 
     return transition(
-        case, action, table=table, actor=actor, conflict=CaseConflict, refused_message=_refused(action),
-        stale_message=_stale, queryset=Case.objects.select_related("grid", "category"),
-        expected_version=expected_version, check=check, apply=apply, event=event,
-        audit=f"cases.{action}" if bump else "", note=note, bump=bump,
-    )  # fmt: skip
+        case,
+        action,
+        table=table,
+        actor=actor,
+        conflict=CaseConflict,
+        refused_message=_refused(action),
+        stale_message=_stale,
+        queryset=Case.objects.select_related("grid", "category"),
+        expected_version=expected_version,
+        check=check,
+        apply=apply,
+        event=event,
+        audit=f"cases.{action}" if bump else "",
+        note=note,
+        bump=bump,
+    )
 
 
 def case_transition(
@@ -87,9 +111,15 @@ def case_transition(
     and ``CasePermissionDenied`` when the actor may not take this action on this case.
     """
     return move_case(
-        case, action, table=TRANSITIONS, actor=actor, note=note, expected_version=expected_version, apply=apply,
+        case,
+        action,
+        table=TRANSITIONS,
+        actor=actor,
+        note=note,
+        expected_version=expected_version,
+        apply=apply,
         files=files,
-    )  # fmt: skip
+    )
 
 
 # --- actions -------------------------------------------------------------------------------------
@@ -108,9 +138,14 @@ def case_accept(*, case: Case, actor: User | None, note: str = "", expected_vers
 
 
 def case_reject(
-    *, case: Case, actor: User, reason: str, note: str, duplicate_of: Case | None = None,
+    *,
+    case: Case,
+    actor: User,
+    reason: str,
+    note: str,
+    duplicate_of: Case | None = None,
     expected_version: int | None = None,
-) -> Case:  # fmt: skip
+) -> Case:
     """Reject (不予受理): invalid, a duplicate of another case, or not our business — with a reason."""
     if reason not in RejectReason.values:
         raise CaseError(CaseErrorCode.INVALID, _("Unknown reject reason %(r)r.") % {"r": reason})
@@ -160,17 +195,25 @@ def _assign(case: Case, lead: Unit, co_units: Sequence[Unit], due_at: dt.datetim
 def _notify_dispatch(case: Case, verb: str) -> None:
     units = list(case.assignments.exclude(status=AssignmentStatus.CANCELLED).values_list("unit_id", flat=True))
     notify_case(
-        case, unit_people(units), verb,
+        case,
+        unit_people(units),
+        verb,
         _("Case %(number)s dispatched to your unit, due %(due)s")
         % {"number": case.number, "due": local_text(case.due_at)},
         case.title,
-    )  # fmt: skip
+    )
 
 
 def case_dispatch(
-    *, case: Case, actor: User | None, lead_unit: Unit | None = None, co_units: Sequence[Unit] = (),
-    due_at: dt.datetime | None = None, note: str = "", expected_version: int | None = None,
-) -> Case:  # fmt: skip
+    *,
+    case: Case,
+    actor: User | None,
+    lead_unit: Unit | None = None,
+    co_units: Sequence[Unit] = (),
+    due_at: dt.datetime | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Case:
     """Dispatch (派遣) to the lead unit from the routing table, or the dispatcher's choice, with a
     deadline from the category's rule unless one is given."""
 
@@ -188,21 +231,34 @@ def case_dispatch(
 
 
 def case_reassign(
-    *, case: Case, actor: User, lead_unit: Unit, co_units: Sequence[Unit] = (), due_at: dt.datetime | None = None,
-    note: str, expected_version: int | None = None,
-) -> Case:  # fmt: skip
+    *,
+    case: Case,
+    actor: User,
+    lead_unit: Unit,
+    co_units: Sequence[Unit] = (),
+    due_at: dt.datetime | None = None,
+    note: str,
+    expected_version: int | None = None,
+) -> Case:
     """Reassign (转办) a case to another lead unit."""
     moved = case_transition(
-        case, CaseAction.REASSIGN, actor=actor, note=note, expected_version=expected_version,
+        case,
+        CaseAction.REASSIGN,
+        actor=actor,
+        note=note,
+        expected_version=expected_version,
         apply=lambda c: _assign(c, lead_unit, co_units, due_at),
-    )  # fmt: skip
+    )
     _notify_dispatch(moved, "case.reassigned")
     return moved
 
 
 def lead_assignment(case: Case) -> CaseAssignment:
-    return case.assignments.select_for_update().get(role=AssignmentRole.LEAD, unit_id=case.lead_unit_id, status__in=[
-        *OPEN_ASSIGNMENT_STATUSES, AssignmentStatus.FED_BACK])  # fmt: skip
+    return case.assignments.select_for_update().get(
+        role=AssignmentRole.LEAD,
+        unit_id=case.lead_unit_id,
+        status__in=[*OPEN_ASSIGNMENT_STATUSES, AssignmentStatus.FED_BACK],
+    )
 
 
 def case_sign(*, case: Case, actor: User, note: str = "", expected_version: int | None = None) -> Case:

@@ -74,18 +74,37 @@ def case_report(
 
 @transaction.atomic
 def case_report_routed(
-    *, title: str, category: CaseCategory, description: str = "", channel: str = Channel.SENSOR,
-    severity: str = Severity.NORMAL, lon: float | None = None, lat: float | None = None, address: str = "",
-    grid=None, lead_unit: Unit | None = None, reporter_name: str = "", external_id: str = "",
-) -> Case:  # fmt: skip
+    *,
+    title: str,
+    category: CaseCategory,
+    description: str = "",
+    channel: str = Channel.SENSOR,
+    severity: str = Severity.NORMAL,
+    lon: float | None = None,
+    lat: float | None = None,
+    address: str = "",
+    grid=None,
+    lead_unit: Unit | None = None,
+    reporter_name: str = "",
+    external_id: str = "",
+) -> Case:
     """File a clue found by a machine (a sensor alert) and let the system accept and dispatch it at once
     (系统自动受理、派遣): to ``lead_unit``, or by the routing table (category × grid), with the category's
     normal deadline. With no routing rule the case stays accepted, for the dispatcher to choose the unit."""
     case = case_report(
-        reporter=None, title=title, category=category, description=description, channel=channel,
-        severity=severity, lon=lon, lat=lat, address=address, grid=grid, reporter_name=reporter_name,
+        reporter=None,
+        title=title,
+        category=category,
+        description=description,
+        channel=channel,
+        severity=severity,
+        lon=lon,
+        lat=lat,
+        address=address,
+        grid=grid,
+        reporter_name=reporter_name,
         external_id=external_id,
-    )  # fmt: skip
+    )
     case = case_accept(case=case, actor=None)
     if lead_unit is None and routing.route_case(case)[0] is None:
         return case

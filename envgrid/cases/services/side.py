@@ -29,9 +29,15 @@ from envgrid.core.models import User
 
 
 def _side_action(
-    case: Case, action: str, *, actor: User | None, note: str = "", apply: Callable[[Case], dict | None] | None = None,
-    bump: bool = True, files: Sequence = (),
-) -> Case:  # fmt: skip
+    case: Case,
+    action: str,
+    *,
+    actor: User | None,
+    note: str = "",
+    apply: Callable[[Case], dict | None] | None = None,
+    bump: bool = True,
+    files: Sequence = (),
+) -> Case:
     """Take an action of ``SIDE_ACTIONS``: the status stays; ``bump`` False leaves the row as it is."""
     return move_case(case, action, table=SIDE_ACTIONS, actor=actor, note=note, apply=apply, bump=bump, files=files)
 

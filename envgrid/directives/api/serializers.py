@@ -13,8 +13,18 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DirectiveAttachment
-        fields = ["id", "original_name", "content_type", "size", "is_image", "taken_at", "taken_lon", "taken_lat",
-                  "uploaded_at", "url"]  # fmt: skip
+        fields = [
+            "id",
+            "original_name",
+            "content_type",
+            "size",
+            "is_image",
+            "taken_at",
+            "taken_lon",
+            "taken_lat",
+            "uploaded_at",
+            "url",
+        ]
 
     def get_url(self, attachment) -> str:
         return reverse("directive-attachment", args=[attachment.pk])
@@ -45,8 +55,18 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DirectiveEvent
-        fields = ["id", "created_at", "actor", "actor_name", "actor_role", "actor_unit", "action", "unit_name", "note",
-                  "data"]  # fmt: skip
+        fields = [
+            "id",
+            "created_at",
+            "actor",
+            "actor_name",
+            "actor_role",
+            "actor_unit",
+            "action",
+            "unit_name",
+            "note",
+            "data",
+        ]
 
 
 class DirectiveListSerializer(serializers.ModelSerializer):
@@ -58,9 +78,26 @@ class DirectiveListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Directive
-        fields = ["id", "number", "title", "status", "issued_by", "issued_by_name", "issued_at", "feedback_due_at",
-                  "recurrence", "recurrence_time", "parent", "occurrence_date", "figure_names", "closed_at",
-                  "units_total", "units_fed_back", "units_late", "my_status"]  # fmt: skip
+        fields = [
+            "id",
+            "number",
+            "title",
+            "status",
+            "issued_by",
+            "issued_by_name",
+            "issued_at",
+            "feedback_due_at",
+            "recurrence",
+            "recurrence_time",
+            "parent",
+            "occurrence_date",
+            "figure_names",
+            "closed_at",
+            "units_total",
+            "units_fed_back",
+            "units_late",
+            "my_status",
+        ]
 
 
 class DirectiveDetailSerializer(DirectiveListSerializer):
@@ -72,8 +109,16 @@ class DirectiveDetailSerializer(DirectiveListSerializer):
     actions = serializers.SerializerMethodField()
 
     class Meta(DirectiveListSerializer.Meta):
-        fields = [*DirectiveListSerializer.Meta.fields, "body", "closed_by", "recurrence_stopped_at", "targets",
-                  "attachments", "timeline", "actions"]  # fmt: skip
+        fields = [
+            *DirectiveListSerializer.Meta.fields,
+            "body",
+            "closed_by",
+            "recurrence_stopped_at",
+            "targets",
+            "attachments",
+            "timeline",
+            "actions",
+        ]
 
     def get_targets(self, directive) -> list[dict]:
         return MatrixRowSerializer(self.context["matrix"].rows, many=True).data
@@ -122,9 +167,11 @@ class IssueSerializer(serializers.Serializer):
     body = serializers.CharField(required=False, allow_blank=True, default="")
     units = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
     unit_groups = serializers.ListField(
-        child=serializers.ChoiceField(choices=UnitGroup.choices), required=False, default=list,
+        child=serializers.ChoiceField(choices=UnitGroup.choices),
+        required=False,
+        default=list,
         help_text=_("all_streets and/or all_departments"),
-    )  # fmt: skip
+    )
     feedback_due_at = serializers.DateTimeField(required=False, default=None)
     feedback_within_hours = serializers.DecimalField(
         max_digits=6, decimal_places=2, required=False, default=None, help_text=_("Hours from now; or feedback_due_at")
@@ -143,9 +190,11 @@ class FeedbackSerializer(serializers.Serializer):
 
 class UrgeSerializer(serializers.Serializer):
     units = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=None,
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=None,
         help_text=_("Only these units (among those not fed back); all laggards when left out."),
-    )  # fmt: skip
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -25,8 +25,22 @@ class DutyAssignmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DutyAssignment
-        fields = ["id", "unit", "unit_name", "date", "shift", "shift_code", "shift_name", "post", "person", "name",
-                  "phone", "starts_at", "ends_at", "note"]  # fmt: skip
+        fields = [
+            "id",
+            "unit",
+            "unit_name",
+            "date",
+            "shift",
+            "shift_code",
+            "shift_name",
+            "post",
+            "person",
+            "name",
+            "phone",
+            "starts_at",
+            "ends_at",
+            "note",
+        ]
         read_only_fields = fields
 
 
@@ -35,8 +49,9 @@ class DutyAddSerializer(serializers.Serializer):
     date = serializers.DateField()
     shift = serializers.SlugRelatedField(slug_field="code", queryset=DutyShift.objects.filter(is_active=True))
     post = serializers.ChoiceField(choices=DutyPost.choices, default=DutyPost.OFFICER)
-    person = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
-                                                allow_null=True, default=None)  # fmt: skip
+    person = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    )
     name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -58,8 +73,22 @@ class WarningSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PollutionWarning
-        fields = ["id", "document_number", "title", "level", "region", "area", "starts_at", "ends_at", "status",
-                  "activated_at", "lifted_at", "note", "created_at", "created_by"]  # fmt: skip
+        fields = [
+            "id",
+            "document_number",
+            "title",
+            "level",
+            "region",
+            "area",
+            "starts_at",
+            "ends_at",
+            "status",
+            "activated_at",
+            "lifted_at",
+            "note",
+            "created_at",
+            "created_by",
+        ]
         read_only_fields = fields
 
 
@@ -108,8 +137,20 @@ class MeasureSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReductionMeasure
-        fields = ["id", "supervised_object", "object_code", "object_name", "level", "measures", "stop_lines",
-                  "cut_percent", "heavy_truck_ban", "note", "updated_at", "updated_by"]  # fmt: skip
+        fields = [
+            "id",
+            "supervised_object",
+            "object_code",
+            "object_name",
+            "level",
+            "measures",
+            "stop_lines",
+            "cut_percent",
+            "heavy_truck_ban",
+            "note",
+            "updated_at",
+            "updated_by",
+        ]
         read_only_fields = ["id", "object_code", "object_name", "updated_at", "updated_by"]
         validators = []  # posting a line again replaces it (the service upserts by enterprise and level)
 
@@ -136,9 +177,31 @@ class SpotCheckSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SpotCheck
-        fields = ["id", "warning", "warning_number", "supervised_object", "object_code", "object_name", "level",
-                  "measures_text", "unit", "unit_name", "person", "window_start", "due_at", "status", "overdue",
-                  "checked_at", "checked_by", "is_late", "note", "lon", "lat", "case", "case_number"]  # fmt: skip
+        fields = [
+            "id",
+            "warning",
+            "warning_number",
+            "supervised_object",
+            "object_code",
+            "object_name",
+            "level",
+            "measures_text",
+            "unit",
+            "unit_name",
+            "person",
+            "window_start",
+            "due_at",
+            "status",
+            "overdue",
+            "checked_at",
+            "checked_by",
+            "is_late",
+            "note",
+            "lon",
+            "lat",
+            "case",
+            "case_number",
+        ]
         read_only_fields = fields
 
     def get_overdue(self, check) -> bool:
@@ -160,6 +223,8 @@ class RecordSerializer(serializers.Serializer):
     lon = serializers.FloatField(required=False, allow_null=True, default=None)
     lat = serializers.FloatField(required=False, allow_null=True, default=None)
     legal_basis = serializers.CharField(
-        required=False, allow_blank=True, default="",
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="With a violation: also file an enforcement case on this basis.",
-    )  # fmt: skip
+    )

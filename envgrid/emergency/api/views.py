@@ -29,8 +29,7 @@ from envgrid.emergency.services import warnings as warning_services
 PARSERS = [SafeJSONParser, MultiPartParser, FormParser]
 
 
-class DutyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
-                  viewsets.GenericViewSet):  # fmt: skip
+class DutyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """The duty roster (应急值班) in the user's scope. Filter by ``unit``, ``date``, ``date_from``/``date_to``;
     ``now`` lists who is on duty now; ``import`` takes an Excel roster (all-or-nothing, ``dry_run``)."""
 
@@ -60,8 +59,10 @@ class DutyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     def perform_destroy(self, instance):
         duty_services.duty_assignment_remove(actor=self.request.user, assignment=instance)
 
-    @extend_schema(responses={200: s.DutyAssignmentSerializer(many=True)},
-                   parameters=[OpenApiParameter("unit", int, description="Only this unit.")])  # fmt: skip
+    @extend_schema(
+        responses={200: s.DutyAssignmentSerializer(many=True)},
+        parameters=[OpenApiParameter("unit", int, description="Only this unit.")],
+    )
     @action(detail=False, methods=["get"])
     def now(self, request):
         """Who is on duty right now, in the user's scope."""
@@ -119,8 +120,9 @@ class WarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """Activate: the listed enterprises' spot checks are made for their responsible units."""
         given = s.NoteSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        warning = warning_services.warning_activate(warning=self.get_object(), actor=request.user,
-                                                    **given.validated_data)  # fmt: skip
+        warning = warning_services.warning_activate(
+            warning=self.get_object(), actor=request.user, **given.validated_data
+        )
         return self._detail(warning)
 
     @extend_schema(request=s.WarningChangeSerializer, responses={200: s.WarningDetailSerializer})
@@ -129,8 +131,7 @@ class WarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """Change the level and/or the end; while active, checks not yet due are replanned."""
         given = s.WarningChangeSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        warning = warning_services.warning_change(warning=self.get_object(), actor=request.user,
-                                                  **given.validated_data)  # fmt: skip
+        warning = warning_services.warning_change(warning=self.get_object(), actor=request.user, **given.validated_data)
         return self._detail(warning)
 
     @extend_schema(request=s.NoteSerializer, responses={200: s.WarningDetailSerializer})
@@ -148,8 +149,7 @@ class WarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """Cancel a recorded warning that never started (a reason is required)."""
         given = s.NoteSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        warning = warning_services.warning_cancel(warning=self.get_object(), actor=request.user,
-                                                  **given.validated_data)  # fmt: skip
+        warning = warning_services.warning_cancel(warning=self.get_object(), actor=request.user, **given.validated_data)
         return self._detail(warning)
 
     @extend_schema(responses={200: dict})
@@ -157,14 +157,20 @@ class WarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def board(self, request, pk=None):
         """The compliance board in your scope: totals, per enterprise, per unit, duty units with nobody on duty."""
         board = selectors.warning_board(self.get_object(), request.user)
-        return Response({
-            "totals": board["totals"], "by_object": board["by_object"], "by_unit": board["by_unit"],
-            "uncovered_units": [{"id": u.pk, "name": u.name} for u in board["uncovered"]], "at": board["now"],
-        })  # fmt: skip
+        return Response(
+            {
+                "totals": board["totals"],
+                "by_object": board["by_object"],
+                "by_unit": board["by_unit"],
+                "uncovered_units": [{"id": u.pk, "name": u.name} for u in board["uncovered"]],
+                "at": board["now"],
+            }
+        )
 
 
-class MeasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
-                     viewsets.GenericViewSet):  # fmt: skip
+class MeasureViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
     """The emergency reduction list (应急减排清单) in your scope; the command centre sets lines (one per
     enterprise and level; posting again replaces it) and imports the list from Excel."""
 
@@ -190,9 +196,12 @@ class MeasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
         measure = measure_services.measure_save(
-            actor=request.user, supervised_object=data.pop("supervised_object"), level=data.pop("level"),
-            measures=data.pop("measures"), **data,
-        )  # fmt: skip
+            actor=request.user,
+            supervised_object=data.pop("supervised_object"),
+            level=data.pop("level"),
+            measures=data.pop("measures"),
+            **data,
+        )
         return Response(s.MeasureSerializer(measure).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
@@ -244,8 +253,9 @@ class SpotCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             raise Http404 from None
         data = request.data.copy() if hasattr(request.data, "copy") else dict(request.data)
         fields = ("result", "note", "lon", "lat", "legal_basis")
-        given = s.RecordSerializer(data={**{k: data.get(k) for k in fields if k in data},
-                                         "files": request.FILES.getlist("files")})  # fmt: skip
+        given = s.RecordSerializer(
+            data={**{k: data.get(k) for k in fields if k in data}, "files": request.FILES.getlist("files")}
+        )
         given.is_valid(raise_exception=True)
         check_services.spot_check_record(check=check, actor=request.user, **given.validated_data)
         return Response(s.SpotCheckDetailSerializer(self.get_queryset().prefetch_related("photos").get(pk=pk)).data)

@@ -51,12 +51,22 @@ def _open_case(check: SpotCheck, actor: User, files: Sequence):
         title=_("Reduction measures not carried out during warning %(number)s: %(name)s")
         % {"number": warning.document_number, "name": obj.name},
         description=_("%(level)s warning %(number)s. Measures: %(measures)s\nFound on site: %(note)s")
-        % {"level": check.get_level_display(), "number": warning.document_number, "measures": check.measures_text,
-           "note": check.note},
-        category=category, channel=Channel.INSPECTION, severity=Severity.URGENT,
-        lon=obj.lon if obj.lon is not None else check.lon, lat=obj.lat if obj.lat is not None else check.lat,
-        address=obj.address, grid=obj.grid, files=files, supervised_object=obj,
-    )  # fmt: skip
+        % {
+            "level": check.get_level_display(),
+            "number": warning.document_number,
+            "measures": check.measures_text,
+            "note": check.note,
+        },
+        category=category,
+        channel=Channel.INSPECTION,
+        severity=Severity.URGENT,
+        lon=obj.lon if obj.lon is not None else check.lon,
+        lat=obj.lat if obj.lat is not None else check.lat,
+        address=obj.address,
+        grid=obj.grid,
+        files=files,
+        supervised_object=obj,
+    )
     case = case_accept(case=case, actor=None)
     owner = responsible_on(obj, timezone.localdate())
     return case_dispatch(case=case, actor=None, lead_unit=owner.unit if owner else check.unit)
@@ -72,16 +82,27 @@ def _open_enforcement(check: SpotCheck, actor: User, legal_basis: str):
     from envgrid.patrols.services.enforcement import enforcement_open
 
     return enforcement_open(
-        actor=actor, title=check.case.title, violation=check.note, legal_basis=legal_basis,
-        supervised_object=check.supervised_object, cases=[check.case],
-    )  # fmt: skip
+        actor=actor,
+        title=check.case.title,
+        violation=check.note,
+        legal_basis=legal_basis,
+        supervised_object=check.supervised_object,
+        cases=[check.case],
+    )
 
 
 @transaction.atomic
 def spot_check_record(
-    *, check: SpotCheck, actor: User, result: str, note: str = "", files: Sequence = (),
-    lon: float | None = None, lat: float | None = None, legal_basis: str = "",
-) -> SpotCheck:  # fmt: skip
+    *,
+    check: SpotCheck,
+    actor: User,
+    result: str,
+    note: str = "",
+    files: Sequence = (),
+    lon: float | None = None,
+    lat: float | None = None,
+    legal_basis: str = "",
+) -> SpotCheck:
     """Record a spot check: complied (落实) or violated (未落实, with what was found and photos — it opens
     a case). Late when recorded after the window closed; refused once the warning is no longer active.
     With a ``legal_basis``, a violation also files an enforcement case (立案查处, patrols) linked to the case.

@@ -34,9 +34,17 @@ PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 MAX_DAYS_AHEAD = 366
 MAX_DAYS_BACK = 31
 
-POST_WORDS = {"带班领导": DutyPost.LEADER, "带班": DutyPost.LEADER, "领导": DutyPost.LEADER, "leader": DutyPost.LEADER,
-              "值班员": DutyPost.OFFICER, "值班人员": DutyPost.OFFICER, "值班": DutyPost.OFFICER,
-              "officer": DutyPost.OFFICER, "": DutyPost.OFFICER}  # fmt: skip
+POST_WORDS = {
+    "带班领导": DutyPost.LEADER,
+    "带班": DutyPost.LEADER,
+    "领导": DutyPost.LEADER,
+    "leader": DutyPost.LEADER,
+    "值班员": DutyPost.OFFICER,
+    "值班人员": DutyPost.OFFICER,
+    "值班": DutyPost.OFFICER,
+    "officer": DutyPost.OFFICER,
+    "": DutyPost.OFFICER,
+}
 
 DUTY_COLUMNS = (
     Column("unit", "单位", aliases=("unit", "值班单位", "责任单位"), required=True, example="生态环境分局"),
@@ -69,16 +77,33 @@ def _check_date(day: dt.date) -> None:
 def _assignment(*, unit, day, shift, post, person, name, phone, note, actor) -> DutyAssignment:
     starts_at, ends_at = shift.span(day)
     return DutyAssignment(
-        unit=unit, date=day, shift=shift, post=post, person=person, name=name, phone=phone, note=note,
-        starts_at=starts_at, ends_at=ends_at, created_by=actor if getattr(actor, "pk", None) else None,
-    )  # fmt: skip
+        unit=unit,
+        date=day,
+        shift=shift,
+        post=post,
+        person=person,
+        name=name,
+        phone=phone,
+        note=note,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
 
 
 @transaction.atomic
 def duty_assignment_add(
-    *, actor: User, unit: Unit, date: dt.date, shift: DutyShift, name: str = "", phone: str = "",
-    post: str = DutyPost.OFFICER, person: User | None = None, note: str = "",
-) -> DutyAssignment:  # fmt: skip
+    *,
+    actor: User,
+    unit: Unit,
+    date: dt.date,
+    shift: DutyShift,
+    name: str = "",
+    phone: str = "",
+    post: str = DutyPost.OFFICER,
+    person: User | None = None,
+    note: str = "",
+) -> DutyAssignment:
     """Put a person on a unit's shift of one day; name and phone default to the account's."""
     if not can_edit_roster(actor, unit):
         raise EmergencyPermissionDenied(_("You may not edit the duty roster of %(unit)s.") % {"unit": unit})
@@ -99,13 +124,24 @@ def duty_assignment_add(
             _("%(name)s is already on the %(shift)s of %(date)s.") % {"name": name, "shift": shift.name, "date": date},
         )
     assignment = _assignment(
-        unit=unit, day=date, shift=shift, post=post, person=person, name=name, phone=phone, note=note.strip(),
+        unit=unit,
+        day=date,
+        shift=shift,
+        post=post,
+        person=person,
+        name=name,
+        phone=phone,
+        note=note.strip(),
         actor=actor,
-    )  # fmt: skip
+    )
     assignment.full_clean()
     assignment.save()
-    audit_record(actor=actor, action="duty.add", obj=assignment, after={"unit": unit.name, "date": str(date),
-                 "shift": shift.code, "name": name, "phone": phone})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="duty.add",
+        obj=assignment,
+        after={"unit": unit.name, "date": str(date), "shift": shift.code, "name": name, "phone": phone},
+    )
     return assignment
 
 
@@ -115,10 +151,17 @@ def duty_assignment_remove(*, actor: User, assignment: DutyAssignment) -> None:
     if not can_edit_roster(actor, assignment.unit_id):
         raise EmergencyPermissionDenied(_("You may not edit the duty roster of %(unit)s.") % {"unit": assignment.unit})
     audit_record(
-        actor=actor, action="duty.remove", obj=assignment,
-        before={"unit_id": assignment.unit_id, "date": str(assignment.date), "shift_id": assignment.shift_id,
-                "name": assignment.name, "phone": assignment.phone},
-    )  # fmt: skip
+        actor=actor,
+        action="duty.remove",
+        obj=assignment,
+        before={
+            "unit_id": assignment.unit_id,
+            "date": str(assignment.date),
+            "shift_id": assignment.shift_id,
+            "name": assignment.name,
+            "phone": assignment.phone,
+        },
+    )
     assignment.delete()
 
 
@@ -139,9 +182,14 @@ class DutyImportResult:
 
     def as_dict(self) -> dict:
         return {
-            "rows": self.rows, "units": self.units, "days": self.days, "created": self.created,
-            "replaced": self.replaced, "dry_run": self.dry_run, "preview": self.preview,
-        }  # fmt: skip
+            "rows": self.rows,
+            "units": self.units,
+            "days": self.days,
+            "created": self.created,
+            "replaced": self.replaced,
+            "dry_run": self.dry_run,
+            "preview": self.preview,
+        }
 
 
 class _Lookups:
@@ -206,8 +254,9 @@ def _link_accounts(items: list[dict]) -> None:
     if not wanted:
         return
     found: dict[tuple[int, str], list[User]] = {}
-    for user in User.objects.filter(is_active=True, unit_id__in={u for u, _n in wanted},
-                                    display_name__in={n for _u, n in wanted}):  # fmt: skip
+    for user in User.objects.filter(
+        is_active=True, unit_id__in={u for u, _n in wanted}, display_name__in={n for _u, n in wanted}
+    ):
         found.setdefault((user.unit_id, user.display_name), []).append(user)
     for item in items:
         matches = found.get((item["unit"].pk, item["name"]), [])
@@ -233,13 +282,29 @@ def duty_roster_import(*, actor: User, content: bytes, dry_run: bool = False) ->
         before = len(errors)
         unit, day, shift, post, name, phone, person, note = _parse_duty_row(number, values, lookups, actor, errors)
         if len(errors) == before:
-            items.append({"row": number, "unit": unit, "date": day, "shift": shift, "post": post, "name": name,
-                          "phone": phone, "person": person, "note": note})  # fmt: skip
+            items.append(
+                {
+                    "row": number,
+                    "unit": unit,
+                    "date": day,
+                    "shift": shift,
+                    "post": post,
+                    "name": name,
+                    "phone": phone,
+                    "person": person,
+                    "note": note,
+                }
+            )
     seen = Counter((i["unit"].pk, i["date"], i["shift"].pk, i["name"]) for i in items)
     for item in items:
         if seen[(item["unit"].pk, item["date"], item["shift"].pk, item["name"])] > 1:
-            errors.append(RowError(item["row"], "姓名", _("%(name)s appears twice on the same unit, date and shift.")
-                                   % {"name": item["name"]}))  # fmt: skip
+            errors.append(
+                RowError(
+                    item["row"],
+                    "姓名",
+                    _("%(name)s appears twice on the same unit, date and shift.") % {"name": item["name"]},
+                )
+            )
     refuse_if_errors(errors, total=len(rows), refusal=ImportInvalid)
     _link_accounts(items)
     days = {(i["unit"].pk, i["date"]) for i in items}
@@ -249,19 +314,44 @@ def duty_roster_import(*, actor: User, content: bytes, dry_run: bool = False) ->
     replaced = DutyAssignment.objects.filter(replaced_q)
     replaced_count = replaced.count()
     result = DutyImportResult(
-        rows=len(rows), units=len({u for u, _d in days}), days=len({d for _u, d in days}), created=len(items),
-        replaced=replaced_count, dry_run=dry_run,
-        preview=[{"row": i["row"], "unit": i["unit"].name, "date": str(i["date"]), "shift": i["shift"].name,
-                  "post": str(DutyPost(i["post"]).label), "name": i["name"], "phone": i["phone"],
-                  "account": i["person"].username if i["person"] else ""} for i in items[:20]],
-    )  # fmt: skip
+        rows=len(rows),
+        units=len({u for u, _d in days}),
+        days=len({d for _u, d in days}),
+        created=len(items),
+        replaced=replaced_count,
+        dry_run=dry_run,
+        preview=[
+            {
+                "row": i["row"],
+                "unit": i["unit"].name,
+                "date": str(i["date"]),
+                "shift": i["shift"].name,
+                "post": str(DutyPost(i["post"]).label),
+                "name": i["name"],
+                "phone": i["phone"],
+                "account": i["person"].username if i["person"] else "",
+            }
+            for i in items[:20]
+        ],
+    )
     if dry_run:
         return result
     replaced.delete()
-    DutyAssignment.objects.bulk_create([
-        _assignment(unit=i["unit"], day=i["date"], shift=i["shift"], post=i["post"], person=i["person"],
-                    name=i["name"], phone=i["phone"], note=i["note"], actor=actor)
-        for i in items
-    ])  # fmt: skip
+    DutyAssignment.objects.bulk_create(
+        [
+            _assignment(
+                unit=i["unit"],
+                day=i["date"],
+                shift=i["shift"],
+                post=i["post"],
+                person=i["person"],
+                name=i["name"],
+                phone=i["phone"],
+                note=i["note"],
+                actor=actor,
+            )
+            for i in items
+        ]
+    )
     audit_record(actor=actor, action="duty.import", after={k: v for k, v in result.as_dict().items() if k != "preview"})
     return result

@@ -29,10 +29,19 @@ from envgrid.emergency.models import ReductionMeasure
 from envgrid.emergency.permissions import can_manage_emergency
 
 LEVEL_WORDS = {
-    "黄色": WarningLevel.YELLOW, "黄": WarningLevel.YELLOW, "yellow": WarningLevel.YELLOW, "iii级": WarningLevel.YELLOW,
-    "橙色": WarningLevel.ORANGE, "橙": WarningLevel.ORANGE, "orange": WarningLevel.ORANGE, "ii级": WarningLevel.ORANGE,
-    "红色": WarningLevel.RED, "红": WarningLevel.RED, "red": WarningLevel.RED, "i级": WarningLevel.RED,
-}  # fmt: skip
+    "黄色": WarningLevel.YELLOW,
+    "黄": WarningLevel.YELLOW,
+    "yellow": WarningLevel.YELLOW,
+    "iii级": WarningLevel.YELLOW,
+    "橙色": WarningLevel.ORANGE,
+    "橙": WarningLevel.ORANGE,
+    "orange": WarningLevel.ORANGE,
+    "ii级": WarningLevel.ORANGE,
+    "红色": WarningLevel.RED,
+    "红": WarningLevel.RED,
+    "red": WarningLevel.RED,
+    "i级": WarningLevel.RED,
+}
 
 MEASURE_COLUMNS = (
     Column("code", "对象编码", aliases=("code", "企业编码", "监管对象编码"), example="QY-0001"),
@@ -66,9 +75,16 @@ def _is_enterprise(obj) -> bool:
 
 @transaction.atomic
 def measure_save(
-    *, actor: User, supervised_object, level: str, measures: str, stop_lines: str = "", cut_percent: int | None = None,
-    heavy_truck_ban: bool = False, note: str = "",
-) -> ReductionMeasure:  # fmt: skip
+    *,
+    actor: User,
+    supervised_object,
+    level: str,
+    measures: str,
+    stop_lines: str = "",
+    cut_percent: int | None = None,
+    heavy_truck_ban: bool = False,
+    note: str = "",
+) -> ReductionMeasure:
     """Set what one enterprise must do at one level (creating or replacing that line of the list)."""
     _require_manager(actor)
     if not _is_enterprise(supervised_object):
@@ -81,8 +97,13 @@ def measure_save(
     measure.updated_at, measure.updated_by = timezone.now(), actor
     measure.full_clean()
     measure.save()
-    audit_record(actor=actor, action="measure.save", obj=measure, before=before,
-                 after={"measures": measure.measures, "cut_percent": measure.cut_percent})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="measure.save",
+        obj=measure,
+        before=before,
+        after={"measures": measure.measures, "cut_percent": measure.cut_percent},
+    )
     return measure
 
 
@@ -104,8 +125,14 @@ class MeasureImportResult:
     preview: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"rows": self.rows, "created": self.created, "updated": self.updated,
-                "enterprises": self.enterprises, "dry_run": self.dry_run, "preview": self.preview}  # fmt: skip
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "enterprises": self.enterprises,
+            "dry_run": self.dry_run,
+            "preview": self.preview,
+        }
 
 
 def _objects_for(rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
@@ -144,8 +171,10 @@ def _parse_measure_row(number, values, by_code, by_credit, errors) -> dict | Non
     if obj is not None and not _is_enterprise(obj):
         bad("对象编码", _("%(obj)s is not an enterprise.") % {"obj": obj})
     if obj is not None and (name := text(values.get("name"))) and name != obj.name:
-        bad("企业名称", _("“%(v)s” is not the name of %(code)s (%(name)s).") % {"v": name, "code": obj.code,
-                                                                                 "name": obj.name})  # fmt: skip
+        bad(
+            "企业名称",
+            _("“%(v)s” is not the name of %(code)s (%(name)s).") % {"v": name, "code": obj.code, "name": obj.name},
+        )
     level = LEVEL_WORDS.get(text(values.get("level")).lower())
     if level is None:
         bad("预警级别", _("Unknown level “%(v)s”; write 黄色, 橙色 or 红色.") % {"v": text(values.get("level"))})
@@ -171,8 +200,16 @@ def _parse_measure_row(number, values, by_code, by_credit, errors) -> dict | Non
         bad("停产生产线", _("At most 200 characters."))
     if len(errors) > before:
         return None
-    return {"row": number, "object": obj, "level": level, "measures": measures, "stop_lines": stop_lines,
-            "cut_percent": cut, "heavy_truck_ban": ban, "note": text(values.get("note"))[:200]}  # fmt: skip
+    return {
+        "row": number,
+        "object": obj,
+        "level": level,
+        "measures": measures,
+        "stop_lines": stop_lines,
+        "cut_percent": cut,
+        "heavy_truck_ban": ban,
+        "note": text(values.get("note"))[:200],
+    }
 
 
 @transaction.atomic
@@ -192,8 +229,11 @@ def measures_import(*, actor: User, content: bytes, dry_run: bool = False) -> Me
     seen = Counter((i["object"].pk, i["level"]) for i in items)
     for item in items:
         if seen[(item["object"].pk, item["level"])] > 1:
-            errors.append(RowError(item["row"], "预警级别", _("%(obj)s has two rows for this level.")
-                                   % {"obj": item["object"].code}))  # fmt: skip
+            errors.append(
+                RowError(
+                    item["row"], "预警级别", _("%(obj)s has two rows for this level.") % {"obj": item["object"].code}
+                )
+            )
     refuse_if_errors(errors, total=len(rows), refusal=ImportInvalid)
     existing = {
         (m.supervised_object_id, m.level): m
@@ -212,18 +252,30 @@ def measures_import(*, actor: User, content: bytes, dry_run: bool = False) -> Me
             setattr(measure, key, item[key])
         measure.updated_at, measure.updated_by = now, actor
     result = MeasureImportResult(
-        rows=len(rows), created=len(creates), updated=len(updates), enterprises=len({i["object"].pk for i in items}),
+        rows=len(rows),
+        created=len(creates),
+        updated=len(updates),
+        enterprises=len({i["object"].pk for i in items}),
         dry_run=dry_run,
-        preview=[{"row": i["row"], "code": i["object"].code, "name": i["object"].name,
-                  "level": str(WarningLevel(i["level"]).label), "measures": i["measures"]} for i in items[:20]],
-    )  # fmt: skip
+        preview=[
+            {
+                "row": i["row"],
+                "code": i["object"].code,
+                "name": i["object"].name,
+                "level": str(WarningLevel(i["level"]).label),
+                "measures": i["measures"],
+            }
+            for i in items[:20]
+        ],
+    )
     if dry_run:
         return result
     ReductionMeasure.objects.bulk_create(creates, batch_size=500)
     ReductionMeasure.objects.bulk_update(
-        updates, ["measures", "stop_lines", "cut_percent", "heavy_truck_ban", "note", "updated_at", "updated_by"],
+        updates,
+        ["measures", "stop_lines", "cut_percent", "heavy_truck_ban", "note", "updated_at", "updated_by"],
         batch_size=500,
-    )  # fmt: skip
+    )
     audit_record(
         actor=actor, action="measure.import", after={k: v for k, v in result.as_dict().items() if k != "preview"}
     )

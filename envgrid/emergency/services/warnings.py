@@ -103,9 +103,11 @@ def _plan_checks(warning: PollutionWarning, *, since: dt.datetime) -> dict:
     config = EmergencySettings.current()
     per_day = config.checks_per_day(warning.level)
     windows = check_windows(
-        max(since, warning.starts_at), warning.ends_at, per_day,
+        max(since, warning.starts_at),
+        warning.ends_at,
+        per_day,
         min_length=dt.timedelta(minutes=config.min_window_minutes),
-    )  # fmt: skip
+    )
     owners: dict[tuple[int, dt.date], object] = {}
     checks, unowned, units = [], [], {}
     for measure in listed_measures(warning):
@@ -120,17 +122,30 @@ def _plan_checks(warning: PollutionWarning, *, since: dt.datetime) -> dict:
                 continue
             units.setdefault(owner.unit_id, set()).add(obj.pk)
             planned += 1
-            checks.append(SpotCheck(
-                warning=warning, supervised_object=obj, measure=measure, level=warning.level, measures_text=summary,
-                unit_id=owner.unit_id, person_id=owner.person_id, window_start=opens, due_at=due,
-            ))  # fmt: skip
+            checks.append(
+                SpotCheck(
+                    warning=warning,
+                    supervised_object=obj,
+                    measure=measure,
+                    level=warning.level,
+                    measures_text=summary,
+                    unit_id=owner.unit_id,
+                    person_id=owner.person_id,
+                    window_start=opens,
+                    due_at=due,
+                )
+            )
         if not planned:
             unowned.append(str(obj))
     SpotCheck.objects.bulk_create(checks, batch_size=500)
     return {
-        "checks": len(checks), "per_day": per_day, "windows": len(windows),
-        "enterprises": sum(len(v) for v in units.values()), "units": sorted(units), "unowned": unowned,
-    }  # fmt: skip
+        "checks": len(checks),
+        "per_day": per_day,
+        "windows": len(windows),
+        "enterprises": sum(len(v) for v in units.values()),
+        "units": sorted(units),
+        "unowned": unowned,
+    }
 
 
 def _unplan_after(warning: PollutionWarning, now: dt.datetime) -> dict:
@@ -148,8 +163,12 @@ def _notify(warning: PollutionWarning, verb: str, title: str, body: str, unit_id
 
     unit_ids = set(unit_ids)
     people = set(User.objects.filter(unit_id__in=unit_ids, role__in=UNIT_NOTIFY_ROLES, is_active=True))
-    people |= set(User.objects.filter(pk__in=SpotCheck.objects.filter(
-        warning=warning, status=CheckStatus.PENDING).values("person_id"), is_active=True))  # fmt: skip
+    people |= set(
+        User.objects.filter(
+            pk__in=SpotCheck.objects.filter(warning=warning, status=CheckStatus.PENDING).values("person_id"),
+            is_active=True,
+        )
+    )
     people |= set(on_duty_people(timezone.now()))
     if people:
         url = reverse("emergency-warning-detail", args=[warning.pk])
@@ -167,9 +186,15 @@ def _require_manager(actor: User | None) -> None:
 
 def _event(warning, *, actor, action, from_level="", note="", data=None, at=None) -> WarningEvent:
     return WarningEvent.objects.create(
-        warning=warning, **WarningEvent.actor_fields(actor), action=action, from_level=from_level,
-        to_level=warning.level, note=note, data=data or {}, created_at=at or timezone.now(),
-    )  # fmt: skip
+        warning=warning,
+        **WarningEvent.actor_fields(actor),
+        action=action,
+        from_level=from_level,
+        to_level=warning.level,
+        note=note,
+        data=data or {},
+        created_at=at or timezone.now(),
+    )
 
 
 def _check_times(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
@@ -185,9 +210,13 @@ def _check_level(level: str) -> None:
 
 
 def _transition(
-    warning: PollutionWarning, action: str, *, actor: User | None, note: str = "",
+    warning: PollutionWarning,
+    action: str,
+    *,
+    actor: User | None,
+    note: str = "",
     apply: Callable[[PollutionWarning, dt.datetime], dict | None] | None = None,
-) -> PollutionWarning:  # fmt: skip
+) -> PollutionWarning:
     """Move a warning by one action of the table (``core.workflow.transition``): check the right, lock, check
     the state, apply, validate, save, record the history and the audit; return the fresh warning."""
     _require_manager(actor)
@@ -202,26 +231,49 @@ def _transition(
         _event(locked, actor=actor, action=action, from_level=from_level["level"], note=note.strip(), data=data, at=now)
 
     return transition(
-        warning, action, table=TRANSITIONS, actor=actor, conflict=EmergencyConflict,
-        refused_message=lambda w: _("Warning %(number)s is %(status)s: “%(action)s” is not possible now.")
-        % {"number": w.document_number, "status": w.get_status_display(), "action": WarningAction(action).label},
-        apply=change, event=event, audit=f"emergency.warning_{action}", note=note, validate=True,
-    )  # fmt: skip
+        warning,
+        action,
+        table=TRANSITIONS,
+        actor=actor,
+        conflict=EmergencyConflict,
+        refused_message=lambda w: (
+            _("Warning %(number)s is %(status)s: “%(action)s” is not possible now.")
+            % {"number": w.document_number, "status": w.get_status_display(), "action": WarningAction(action).label}
+        ),
+        apply=change,
+        event=event,
+        audit=f"emergency.warning_{action}",
+        note=note,
+        validate=True,
+    )
 
 
 @transaction.atomic
 def warning_record(
-    *, actor: User, document_number: str, level: str, starts_at: dt.datetime, ends_at: dt.datetime,
-    region=None, title: str = "", note: str = "",
-) -> PollutionWarning:  # fmt: skip
+    *,
+    actor: User,
+    document_number: str,
+    level: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    region=None,
+    title: str = "",
+    note: str = "",
+) -> PollutionWarning:
     """Record a warning as issued (发布) with its document number, level, area and planned period."""
     _require_manager(actor)
     _check_level(level)
     _check_times(starts_at, ends_at)
     warning = PollutionWarning(
-        document_number=document_number.strip(), title=title.strip(), level=level, region=region,
-        starts_at=starts_at, ends_at=ends_at, note=note.strip(), created_by=actor,
-    )  # fmt: skip
+        document_number=document_number.strip(),
+        title=title.strip(),
+        level=level,
+        region=region,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        note=note.strip(),
+        created_by=actor,
+    )
     warning.full_clean()
     warning.save()
     data = {"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(), "area": warning.area_name}
@@ -257,21 +309,26 @@ def warning_activate(*, warning: PollutionWarning, actor: User | None, note: str
     activated = _transition(warning, WarningAction.ACTIVATE, actor=actor, note=note, apply=apply)
     plan = activated.events.order_by("-created_at", "-id").first().data
     _notify(
-        activated, "emergency.warning_activated",
-        _("%(level)s warning %(number)s activated") % {"level": activated.get_level_display(),
-                                                        "number": activated.document_number},
+        activated,
+        "emergency.warning_activated",
+        _("%(level)s warning %(number)s activated")
+        % {"level": activated.get_level_display(), "number": activated.document_number},
         _("Until %(end)s. %(checks)d spot checks planned (%(per_day)d a day per enterprise): see your unit's list.")
         % {"end": local_text(activated.ends_at, "%m-%d %H:%M"), "checks": plan["checks"], "per_day": plan["per_day"]},
         plan["units"],
-    )  # fmt: skip
+    )
     return activated
 
 
 @transaction.atomic
 def warning_change(
-    *, warning: PollutionWarning, actor: User | None, level: str | None = None, ends_at: dt.datetime | None = None,
+    *,
+    warning: PollutionWarning,
+    actor: User | None,
+    level: str | None = None,
+    ends_at: dt.datetime | None = None,
     note: str = "",
-) -> PollutionWarning:  # fmt: skip
+) -> PollutionWarning:
     """Change the level (升级/降级) or the end (延长/提前) of a warning. While it is active, the checks not
     yet due are replanned from now at the new level and with the new level's measures."""
     if level is not None:
@@ -303,13 +360,17 @@ def warning_change(
     changed = _transition(warning, WarningAction.CHANGE, actor=actor, note=note, apply=apply)
     if changed.is_active:
         _notify(
-            changed, "emergency.warning_changed",
+            changed,
+            "emergency.warning_changed",
             _("Warning %(number)s now %(level)s until %(end)s")
-            % {"number": changed.document_number, "level": changed.get_level_display(),
-               "end": local_text(changed.ends_at, "%m-%d %H:%M")},
+            % {
+                "number": changed.document_number,
+                "level": changed.get_level_display(),
+                "end": local_text(changed.ends_at, "%m-%d %H:%M"),
+            },
             _("The spot checks not yet due were replanned: see your unit's list."),
             before_units | _units_with_open_checks(changed),
-        )  # fmt: skip
+        )
     return changed
 
 
@@ -325,10 +386,12 @@ def _end(warning: PollutionWarning, action: str, actor: User | None, note: str) 
 
     lifted = _transition(warning, action, actor=actor, note=note, apply=apply)
     _notify(
-        lifted, "emergency.warning_lifted",
+        lifted,
+        "emergency.warning_lifted",
         _("Warning %(number)s lifted") % {"number": lifted.document_number},
-        _("The remaining spot checks are cancelled."), units,
-    )  # fmt: skip
+        _("The remaining spot checks are cancelled."),
+        units,
+    )
     return lifted
 
 

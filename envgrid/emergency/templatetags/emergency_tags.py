@@ -16,5 +16,9 @@ def level_badge(level: str, extra: str = ""):
     text_colour = "#222" if level == WarningLevel.YELLOW else "#fff"
     return format_html(
         '<span class="badge {}" style="background:{};color:{}" data-testid="level-badge" data-level="{}">{}</span>',
-        extra, LEVEL_COLOURS[level], text_colour, level, WarningLevel(level).label,
-    )  # fmt: skip
+        extra,
+        LEVEL_COLOURS[level],
+        text_colour,
+        level,
+        WarningLevel(level).label,
+    )

@@ -76,8 +76,11 @@ class GridViewSet(viewsets.GenericViewSet):
         grid = self.get_queryset().filter(pk=found.pk).first() if found else None
         if grid is None:
             return Response(
-                {"code": "no_grid", "detail": _("No grid you can see contains the point (%(lon)s, %(lat)s).")
-                 % {"lon": lon, "lat": lat}},
+                {
+                    "code": "no_grid",
+                    "detail": _("No grid you can see contains the point (%(lon)s, %(lat)s).")
+                    % {"lon": lon, "lat": lat},
+                },
                 status=404,
-            )  # fmt: skip
+            )
         return Response(GridLookupSerializer(grid).data)

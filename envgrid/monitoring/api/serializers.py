@@ -37,8 +37,21 @@ class StationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Station
-        fields = ["id", "mn", "name", "kind", "kind_label", "grid", "location", "is_active", "interval_minutes",
-                  "last_seen_at", "protocol_version", "status", "latest_aqi"]  # fmt: skip
+        fields = [
+            "id",
+            "mn",
+            "name",
+            "kind",
+            "kind_label",
+            "grid",
+            "location",
+            "is_active",
+            "interval_minutes",
+            "last_seen_at",
+            "protocol_version",
+            "status",
+            "latest_aqi",
+        ]
 
     def _row(self, station):
         return self.context["rows"][station.pk]

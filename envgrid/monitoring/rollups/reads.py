@@ -39,8 +39,15 @@ def _daily_aqi_dict(row: DailyRollup) -> dict:
     }
 
 
-_HOURLY_FIELDS = ("station_id", "data_time", "source_cn", "samples", "valid", *POLLUTANTS,
-                  *(f"minutes_{c}" for c in POLLUTANTS))  # fmt: skip
+_HOURLY_FIELDS = (
+    "station_id",
+    "data_time",
+    "source_cn",
+    "samples",
+    "valid",
+    *POLLUTANTS,
+    *(f"minutes_{c}" for c in POLLUTANTS),
+)
 
 
 def hourly_aqi(station_ids: Sequence[int], start: datetime, end: datetime, *, latest: bool = False) -> list[dict]:

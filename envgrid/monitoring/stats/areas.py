@@ -87,7 +87,7 @@ def _standards_used(period: Period) -> tuple[dict[str, list[str]], bool, list[st
                     "The period spans a change of %(kind)s: %(first)s, then %(changes)s; each day is judged by the "
                     "rules in force on it."
                 )
-                % {"kind": kind, "first": versions[0].code, "changes": changes}  # fmt: skip
+                % {"kind": kind, "first": versions[0].code, "changes": changes}
             )
         provisional = [v.code for v in versions if v.provisional]
         if provisional:

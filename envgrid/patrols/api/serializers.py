@@ -65,8 +65,18 @@ class FindingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Finding
-        fields = ["id", "description", "category", "category_code", "severity", "items", "case", "case_number",
-                  "case_status", "case_lead_unit"]  # fmt: skip
+        fields = [
+            "id",
+            "description",
+            "category",
+            "category_code",
+            "severity",
+            "items",
+            "case",
+            "case_number",
+            "case_status",
+            "case_lead_unit",
+        ]
 
 
 class InspectionListSerializer(serializers.ModelSerializer):
@@ -77,9 +87,29 @@ class InspectionListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Inspection
-        fields = ["id", "number", "kind", "plan", "lead_unit", "units", "inspector", "inspector_name",
-                  "supervised_object", "object_name", "grid", "street", "started_at", "ended_at", "lon", "lat",
-                  "accuracy_m", "checklist", "has_findings", "finding_count", "recorded_at"]  # fmt: skip
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "plan",
+            "lead_unit",
+            "units",
+            "inspector",
+            "inspector_name",
+            "supervised_object",
+            "object_name",
+            "grid",
+            "street",
+            "started_at",
+            "ended_at",
+            "lon",
+            "lat",
+            "accuracy_m",
+            "checklist",
+            "has_findings",
+            "finding_count",
+            "recorded_at",
+        ]
 
 
 class InspectionDetailSerializer(InspectionListSerializer):
@@ -89,8 +119,15 @@ class InspectionDetailSerializer(InspectionListSerializer):
     findings = FindingSerializer(many=True, read_only=True)
 
     class Meta(InspectionListSerializer.Meta):
-        fields = [*InspectionListSerializer.Meta.fields, "checklist_version", "companions", "summary", "answers",
-                  "photos", "findings"]  # fmt: skip
+        fields = [
+            *InspectionListSerializer.Meta.fields,
+            "checklist_version",
+            "companions",
+            "summary",
+            "answers",
+            "photos",
+            "findings",
+        ]
 
 
 @extend_schema_field({"type": "array", "items": {"type": "object"}})
@@ -158,8 +195,23 @@ class PlanSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InspectionPlan
-        fields = ["id", "title", "kind", "lead_unit", "lead_unit_name", "units", "objects_covered", "grids",
-                  "starts_on", "ends_on", "times", "frequency", "status", "note", "created_at"]  # fmt: skip
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "lead_unit",
+            "lead_unit_name",
+            "units",
+            "objects_covered",
+            "grids",
+            "starts_on",
+            "ends_on",
+            "times",
+            "frequency",
+            "status",
+            "note",
+            "created_at",
+        ]
 
 
 class PlanInputSerializer(serializers.Serializer):
@@ -198,10 +250,33 @@ class EnforcementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EnforcementCase
-        fields = ["id", "number", "title", "party", "supervised_object", "family", "family_code", "grid", "street",
-                  "lead_unit", "lead_unit_name", "units", "inspections", "cases", "violation", "legal_basis",
-                  "status", "version", "filed_on", "decided_on", "closed_on", "measures", "publicized", "publicity",
-                  "note"]  # fmt: skip
+        fields = [
+            "id",
+            "number",
+            "title",
+            "party",
+            "supervised_object",
+            "family",
+            "family_code",
+            "grid",
+            "street",
+            "lead_unit",
+            "lead_unit_name",
+            "units",
+            "inspections",
+            "cases",
+            "violation",
+            "legal_basis",
+            "status",
+            "version",
+            "filed_on",
+            "decided_on",
+            "closed_on",
+            "measures",
+            "publicized",
+            "publicity",
+            "note",
+        ]
 
     def get_publicized(self, obj) -> bool:
         return bool(obj.publicity.all())

@@ -35,8 +35,9 @@ def _one(queryset, pk, what: str):
         return None
     found = queryset.filter(pk=pk).first()
     if found is None:
-        raise PatrolError(PatrolErrorCode.INVALID, _("Unknown %(what)s %(pk)s (or outside your scope).")
-                          % {"what": what, "pk": pk})  # fmt: skip
+        raise PatrolError(
+            PatrolErrorCode.INVALID, _("Unknown %(what)s %(pk)s (or outside your scope).") % {"what": what, "pk": pk}
+        )
     return found
 
 
@@ -44,8 +45,11 @@ def _many(queryset, pks, what: str) -> list:
     rows = list(queryset.filter(pk__in=pks))
     missing = sorted(set(pks) - {r.pk for r in rows})
     if missing:
-        raise PatrolError(PatrolErrorCode.INVALID, _("Unknown %(what)s: %(ids)s (or outside your scope).")
-                          % {"what": what, "ids": ", ".join(map(str, missing))})  # fmt: skip
+        raise PatrolError(
+            PatrolErrorCode.INVALID,
+            _("Unknown %(what)s: %(ids)s (or outside your scope).")
+            % {"what": what, "ids": ", ".join(map(str, missing))},
+        )
     return rows
 
 
@@ -56,8 +60,9 @@ def _category(value: str) -> CaseCategory:
     return found
 
 
-class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                        viewsets.GenericViewSet):  # fmt: skip
+class InspectionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Inspection records (检查记录) in your scope; POST records one (JSON, or multipart with photos)."""
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -82,24 +87,35 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         d, user = given.validated_data, request.user
         photos = request.FILES.getlist("photos") if hasattr(request, "FILES") else []
         inspection = services.inspection_record(
-            inspector=user, kind=d["kind"], started_at=d["started_at"], ended_at=d["ended_at"],
-            supervised_object=_one(inspectable_objects(user, timezone.localdate(d["started_at"])),
-                                   d.get("supervised_object"), _("object")),
+            inspector=user,
+            kind=d["kind"],
+            started_at=d["started_at"],
+            ended_at=d["ended_at"],
+            supervised_object=_one(
+                inspectable_objects(user, timezone.localdate(d["started_at"])), d.get("supervised_object"), _("object")
+            ),
             grid=_one(Grid.objects.visible_to(user), d.get("grid"), _("grid")),
             plan=_one(InspectionPlan.objects.visible_to(user), d.get("plan"), _("plan")),
             units=_many(Unit.objects.filter(is_active=True), d["units"], _("units")),
-            lon=d.get("lon"), lat=d.get("lat"), accuracy_m=d.get("accuracy_m"),
+            lon=d.get("lon"),
+            lat=d.get("lat"),
+            accuracy_m=d.get("accuracy_m"),
             answers={a["item"]: (a["answer"], a["note"]) for a in d["answers"]},
-            findings=[services.FindingInput(f["description"], _category(f["category"]), f["severity"], f["items"])
-                      for f in d["findings"]],
-            photos=photos, summary=d["summary"], companions=d["companions"],
-        )  # fmt: skip
+            findings=[
+                services.FindingInput(f["description"], _category(f["category"]), f["severity"], f["items"])
+                for f in d["findings"]
+            ],
+            photos=photos,
+            summary=d["summary"],
+            companions=d["companions"],
+        )
         body = s.InspectionDetailSerializer(self.get_queryset().get(pk=inspection.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class InspectionPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                            viewsets.GenericViewSet):  # fmt: skip
+class InspectionPlanViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Inspection plans (检查计划) in your scope; POST creates one for your unit (any unit: command centre)."""
 
     serializer_class = s.PlanSerializer
@@ -109,9 +125,11 @@ class InspectionPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mi
         if getattr(self, "swagger_fake_view", False):
             return InspectionPlan.objects.none()
         return (
-            InspectionPlan.objects.visible_to(self.request.user).select_related("lead_unit")
-            .prefetch_related("units", "objects_covered", "grids").order_by("-starts_on", "-id")
-        )  # fmt: skip
+            InspectionPlan.objects.visible_to(self.request.user)
+            .select_related("lead_unit")
+            .prefetch_related("units", "objects_covered", "grids")
+            .order_by("-starts_on", "-id")
+        )
 
     @extend_schema(request=s.PlanInputSerializer, responses={201: s.PlanSerializer})
     def create(self, request, *args, **kwargs):
@@ -120,17 +138,25 @@ class InspectionPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mi
         d, user = given.validated_data, request.user
         units = Unit.objects.filter(is_active=True)
         plan = services.plan_create(
-            actor=user, title=d["title"], kind=d["kind"], starts_on=d["starts_on"], ends_on=d["ends_on"],
-            times=d["times"], frequency=d["frequency"], note=d["note"],
-            lead_unit=_one(units, d.get("lead_unit"), _("unit")), units=_many(units, d["units"], _("units")),
+            actor=user,
+            title=d["title"],
+            kind=d["kind"],
+            starts_on=d["starts_on"],
+            ends_on=d["ends_on"],
+            times=d["times"],
+            frequency=d["frequency"],
+            note=d["note"],
+            lead_unit=_one(units, d.get("lead_unit"), _("unit")),
+            units=_many(units, d["units"], _("units")),
             objects=_many(SupervisedObject.objects.visible_to(user), d["objects"], _("objects")),
             grids=_many(Grid.objects.visible_to(user), d["grids"], _("grids")),
-        )  # fmt: skip
+        )
         return Response(s.PlanSerializer(self.get_queryset().get(pk=plan.pk)).data, status=status.HTTP_201_CREATED)
 
 
-class EnforcementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                         viewsets.GenericViewSet):  # fmt: skip
+class EnforcementViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Joint-enforcement cases (联合执法) in your scope: a unit sees its own and the joint ones it took part in.
     Actions: ``transition``, ``measures``, ``complete``, ``publicity``; ``stats`` by family, unit and month."""
 
@@ -158,14 +184,20 @@ class EnforcementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         d, user = given.validated_data, request.user
         units = Unit.objects.filter(is_active=True)
         enforcement = services.enforcement_open(
-            actor=user, title=d["title"], violation=d["violation"], legal_basis=d["legal_basis"], party=d["party"],
-            supervised_object=_one(SupervisedObject.objects.visible_to(user), d.get("supervised_object"),
-                                   _("object")),
-            lead_unit=_one(units, d.get("lead_unit"), _("unit")), units=_many(units, d["units"], _("units")),
+            actor=user,
+            title=d["title"],
+            violation=d["violation"],
+            legal_basis=d["legal_basis"],
+            party=d["party"],
+            supervised_object=_one(SupervisedObject.objects.visible_to(user), d.get("supervised_object"), _("object")),
+            lead_unit=_one(units, d.get("lead_unit"), _("unit")),
+            units=_many(units, d["units"], _("units")),
             inspections=_many(Inspection.objects.visible_to(user), d["inspections"], _("inspections")),
-            cases=_many(Case.objects.visible_to(user), d["cases"], _("cases")), filed_on=d.get("filed_on"),
-            measures=d["measures"], note=d["note"],
-        )  # fmt: skip
+            cases=_many(Case.objects.visible_to(user), d["cases"], _("cases")),
+            filed_on=d.get("filed_on"),
+            measures=d["measures"],
+            note=d["note"],
+        )
         return self._answer(enforcement, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.TransitionInputSerializer, responses={200: s.EnforcementSerializer})
@@ -177,8 +209,9 @@ class EnforcementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         given = s.TransitionInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         d = given.validated_data
-        services.enforcement_transition(enforcement=enforcement, actor=request.user, to=d["to"], note=d["note"],
-                                        expected_version=d.get("version"))  # fmt: skip
+        services.enforcement_transition(
+            enforcement=enforcement, actor=request.user, to=d["to"], note=d["note"], expected_version=d.get("version")
+        )
         return self._answer(enforcement)
 
     @extend_schema(request=s.MeasureInputSerializer, responses={200: s.EnforcementSerializer})
@@ -199,8 +232,9 @@ class EnforcementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         given = s.CompleteInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         measure = get_object_or_404(EnforcementMeasure, pk=given.validated_data["measure"], enforcement=enforcement)
-        services.enforcement_complete_measure(measure=measure, actor=request.user,
-                                              done_on=given.validated_data.get("done_on"))  # fmt: skip
+        services.enforcement_complete_measure(
+            measure=measure, actor=request.user, done_on=given.validated_data.get("done_on")
+        )
         return self._answer(enforcement)
 
     @extend_schema(request=s.PublicityInputSerializer, responses={200: s.EnforcementSerializer})
@@ -214,10 +248,12 @@ class EnforcementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         return self._answer(enforcement)
 
     @extend_schema(
-        parameters=[OpenApiParameter("from", str, description="YYYY-MM-DD (default: 1 January)"),
-                    OpenApiParameter("to", str, description="YYYY-MM-DD (default: today)")],
+        parameters=[
+            OpenApiParameter("from", str, description="YYYY-MM-DD (default: 1 January)"),
+            OpenApiParameter("to", str, description="YYYY-MM-DD (default: today)"),
+        ],
         responses={200: dict},
-    )  # fmt: skip
+    )
     @action(detail=False, methods=["get"])
     def stats(self, request):
         """Counts by source family, by unit involved and by month filed: cases, open, closed, each measure,
@@ -231,9 +267,26 @@ class EnforcementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         stats = selectors.enforcement_stats(request.user, first, last)
 
         def rows(items):
-            return [{"label": r.label, "cases": r.cases, "open": r.open, "closed": r.closed,
-                     "measures": {k: r.measures[k] for k in selectors.STAT_MEASURES},
-                     "fine_total": str(r.fine_total), "publicized": r.publicized} for r in items]  # fmt: skip
+            return [
+                {
+                    "label": r.label,
+                    "cases": r.cases,
+                    "open": r.open,
+                    "closed": r.closed,
+                    "measures": {k: r.measures[k] for k in selectors.STAT_MEASURES},
+                    "fine_total": str(r.fine_total),
+                    "publicized": r.publicized,
+                }
+                for r in items
+            ]
 
-        return Response({"from": first, "to": last, "by_family": rows(stats.by_family), "by_unit": rows(stats.by_unit),
-                         "by_month": rows(stats.by_month), "total": rows([stats.total])[0]})  # fmt: skip
+        return Response(
+            {
+                "from": first,
+                "to": last,
+                "by_family": rows(stats.by_family),
+                "by_unit": rows(stats.by_unit),
+                "by_month": rows(stats.by_month),
+                "total": rows([stats.total])[0],
+            }
+        )

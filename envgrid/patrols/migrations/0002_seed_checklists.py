@@ -7,7 +7,7 @@ def forwards(apps, schema_editor):
     seed_checklists(
         apps.get_model("patrols", "Checklist"), apps.get_model("patrols", "ChecklistItem"),
         apps.get_model("cases", "CaseCategory"),
-    )  # fmt: skip
+    )
 
 
 def backwards(apps, schema_editor):

@@ -40,8 +40,9 @@ def _measure(enforcement: EnforcementCase, kind: str, fine_amount, deadline, not
         raise PatrolError(PatrolErrorCode.MEASURE_INVALID, _("A fine needs its amount in yuan (more than 0)."))
     if kind != MeasureKind.FINE and amount is not None:
         raise PatrolError(PatrolErrorCode.MEASURE_INVALID, _("Only a fine has an amount."))
-    measure = EnforcementMeasure(enforcement=enforcement, kind=kind, fine_amount=amount, deadline=deadline,
-                                 note=(note or "").strip())  # fmt: skip
+    measure = EnforcementMeasure(
+        enforcement=enforcement, kind=kind, fine_amount=amount, deadline=deadline, note=(note or "").strip()
+    )
     measure.full_clean()
     return measure
 
@@ -61,12 +62,23 @@ def _visible_or_refuse(model_qs, wanted: Iterable, actor: User, what: str) -> li
 
 @transaction.atomic
 def enforcement_open(
-    *, actor: User, title: str, violation: str, legal_basis: str, lead_unit: Unit | None = None,
-    units: Iterable[Unit] = (), supervised_object: SupervisedObject | None = None,
-    family: SourceFamily | None = None, grid: Grid | None = None, party: str = "",
-    inspections: Iterable[Inspection] = (), cases: Iterable[Case] = (), filed_on: dt.date | None = None,
-    measures: Iterable[dict] = (), note: str = "",
-) -> EnforcementCase:  # fmt: skip
+    *,
+    actor: User,
+    title: str,
+    violation: str,
+    legal_basis: str,
+    lead_unit: Unit | None = None,
+    units: Iterable[Unit] = (),
+    supervised_object: SupervisedObject | None = None,
+    family: SourceFamily | None = None,
+    grid: Grid | None = None,
+    party: str = "",
+    inspections: Iterable[Inspection] = (),
+    cases: Iterable[Case] = (),
+    filed_on: dt.date | None = None,
+    measures: Iterable[dict] = (),
+    note: str = "",
+) -> EnforcementCase:
     """File (立案) an enforcement case for a violation at an object, with the units acting together and the
     inspections or cases that found it."""
     if not can_file_enforcement(actor):
@@ -82,12 +94,20 @@ def enforcement_open(
         family = supervised_object.family
         grid = supervised_object.grid or grid
     enforcement = EnforcementCase(
-        number=uuid.uuid4().hex[:30], title=title.strip(), party=(party or str(supervised_object or "")).strip()[:200],
-        supervised_object=supervised_object, family=family, grid=grid,
+        number=uuid.uuid4().hex[:30],
+        title=title.strip(),
+        party=(party or str(supervised_object or "")).strip()[:200],
+        supervised_object=supervised_object,
+        family=family,
+        grid=grid,
         street_id=(supervised_object.street_id if supervised_object else None) or (grid.street_id if grid else None),
-        lead_unit=lead, violation=violation.strip(), legal_basis=legal_basis.strip(),
-        filed_on=filed_on or timezone.localdate(), note=note.strip(), created_by=actor,
-    )  # fmt: skip
+        lead_unit=lead,
+        violation=violation.strip(),
+        legal_basis=legal_basis.strip(),
+        filed_on=filed_on or timezone.localdate(),
+        note=note.strip(),
+        created_by=actor,
+    )
     enforcement.full_clean(exclude=["number"])
     enforcement.save()
     enforcement.number = f"ZF{enforcement.filed_on:%Y%m%d}-{enforcement.pk:05d}"
@@ -129,14 +149,21 @@ def _bump(locked: EnforcementCase) -> None:
 
 @transaction.atomic
 def enforcement_add_measure(
-    *, enforcement: EnforcementCase, actor: User, kind: str, fine_amount=None, deadline: dt.date | None = None,
-    note: str = "", expected_version: int | None = None,
-) -> EnforcementMeasure:  # fmt: skip
+    *,
+    enforcement: EnforcementCase,
+    actor: User,
+    kind: str,
+    fine_amount=None,
+    deadline: dt.date | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> EnforcementMeasure:
     """Record a measure decided against the violator, with its deadline."""
     locked = _locked(enforcement, actor, expected_version)
     if not locked.is_open:
-        raise PatrolConflict(PatrolErrorCode.INVALID_TRANSITION, _("The enforcement case is %(s)s.")
-                             % {"s": locked.get_status_display()})  # fmt: skip
+        raise PatrolConflict(
+            PatrolErrorCode.INVALID_TRANSITION, _("The enforcement case is %(s)s.") % {"s": locked.get_status_display()}
+        )
     measure = _measure(locked, kind, fine_amount, deadline, note)
     measure.save()
     _bump(locked)
@@ -165,15 +192,21 @@ def enforcement_complete_measure(
 
 @transaction.atomic
 def enforcement_publicize(
-    *, enforcement: EnforcementCase, actor: User, channel: str, published_on: dt.date, outlet: str = "",
+    *,
+    enforcement: EnforcementCase,
+    actor: User,
+    channel: str,
+    published_on: dt.date,
+    outlet: str = "",
     link: str = "",
-) -> Publicity:  # fmt: skip
+) -> Publicity:
     """Record that the case was made public (曝光): where, when, and a link."""
     locked = _locked(enforcement, actor, None)
     if channel not in PublicityChannel.values:
         raise PatrolError(PatrolErrorCode.INVALID, _("Unknown publicity channel %(c)r.") % {"c": channel})
-    row = Publicity(enforcement=locked, channel=channel, published_on=published_on, outlet=outlet.strip(),
-                    link=link.strip())  # fmt: skip
+    row = Publicity(
+        enforcement=locked, channel=channel, published_on=published_on, outlet=outlet.strip(), link=link.strip()
+    )
     row.full_clean()
     row.save()
     _bump(locked)
@@ -182,9 +215,14 @@ def enforcement_publicize(
 
 
 def enforcement_transition(
-    *, enforcement: EnforcementCase, actor: User, to: str, note: str = "", on: dt.date | None = None,
+    *,
+    enforcement: EnforcementCase,
+    actor: User,
+    to: str,
+    note: str = "",
+    on: dt.date | None = None,
     expected_version: int | None = None,
-) -> EnforcementCase:  # fmt: skip
+) -> EnforcementCase:
     """Move an enforcement case along ``ENFORCEMENT_TRANSITIONS``: deciding needs a measure, closing needs
     every measure carried out, withdrawing needs a reason. Returns the fresh case."""
     day = on or timezone.localdate()
@@ -213,11 +251,22 @@ def enforcement_transition(
     def refused(locked: EnforcementCase) -> str:
         label = EnforcementStatus(to).label if to in EnforcementStatus.values else to
         return _("Enforcement case %(n)s is %(s)s: it cannot become %(to)s.") % {
-            "n": locked.number, "s": locked.get_status_display(), "to": label,
-        }  # fmt: skip
+            "n": locked.number,
+            "s": locked.get_status_display(),
+            "to": label,
+        }
 
     return transition(
-        enforcement, to, table=ENFORCEMENT_TRANSITIONS, actor=actor, conflict=PatrolConflict,
-        refused_message=refused, stale_message=_stale, expected_version=expected_version, check=check,
-        apply=apply, audit="patrols.enforcement_" + to, note=note,
-    )  # fmt: skip
+        enforcement,
+        to,
+        table=ENFORCEMENT_TRANSITIONS,
+        actor=actor,
+        conflict=PatrolConflict,
+        refused_message=refused,
+        stale_message=_stale,
+        expected_version=expected_version,
+        check=check,
+        apply=apply,
+        audit="patrols.enforcement_" + to,
+        note=note,
+    )

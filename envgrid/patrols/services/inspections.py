@@ -67,8 +67,9 @@ def checklist_publish(
     checklist.save()
     rows = []
     for position, (text, guidance, category) in enumerate(items, start=1):
-        row = ChecklistItem(checklist=checklist, position=position, text=text.strip(), guidance=guidance.strip(),
-                            category=category)  # fmt: skip
+        row = ChecklistItem(
+            checklist=checklist, position=position, text=text.strip(), guidance=guidance.strip(), category=category
+        )
         row.full_clean()
         rows.append(row)
     ChecklistItem.objects.bulk_create(rows)
@@ -83,10 +84,20 @@ PLAN_FIELDS = ["title", "kind", "lead_unit", "starts_on", "ends_on", "times", "f
 
 @transaction.atomic
 def plan_create(
-    *, actor: User, title: str, kind: str, starts_on: dt.date, ends_on: dt.date, times: int = 1,
-    frequency: str = Frequency.WEEK, lead_unit: Unit | None = None, units: Iterable[Unit] = (),
-    objects: Iterable[SupervisedObject] = (), grids: Iterable[Grid] = (), note: str = "",
-) -> InspectionPlan:  # fmt: skip
+    *,
+    actor: User,
+    title: str,
+    kind: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    times: int = 1,
+    frequency: str = Frequency.WEEK,
+    lead_unit: Unit | None = None,
+    units: Iterable[Unit] = (),
+    objects: Iterable[SupervisedObject] = (),
+    grids: Iterable[Grid] = (),
+    note: str = "",
+) -> InspectionPlan:
     """Plan inspections (检查计划): a unit plans its own; the command centre plans for any unit."""
     if not can_plan(actor):
         raise PatrolPermissionDenied(_("You may not plan inspections."))
@@ -100,9 +111,16 @@ def plan_create(
     if kind == InspectionKind.JOINT and len(all_units) < 2:
         raise PatrolError(PatrolErrorCode.JOINT_NEEDS_UNITS, _("A joint inspection plan needs at least two units."))
     plan = InspectionPlan(
-        title=title.strip(), kind=kind, lead_unit=lead, starts_on=starts_on, ends_on=ends_on, times=times,
-        frequency=frequency, note=note.strip(), created_by=actor,
-    )  # fmt: skip
+        title=title.strip(),
+        kind=kind,
+        lead_unit=lead,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        times=times,
+        frequency=frequency,
+        note=note.strip(),
+        created_by=actor,
+    )
     if ends_on < starts_on:
         raise ValidationError({"ends_on": _("The plan ends before it starts.")})
     if times < 1:
@@ -212,9 +230,10 @@ def _answers(checklist: Checklist | None, answers: Mapping[int, str | tuple[str,
     unknown = set(answers) - {item.pk for item in items}
     if unknown:
         raise PatrolError(
-            PatrolErrorCode.INVALID, _("Answers to items not in checklist %(c)s: %(ids)s.")
+            PatrolErrorCode.INVALID,
+            _("Answers to items not in checklist %(c)s: %(ids)s.")
             % {"c": checklist, "ids": ", ".join(str(i) for i in sorted(unknown))},
-        )  # fmt: skip
+        )
     if missing:
         raise PatrolError(
             PatrolErrorCode.CHECKLIST_INCOMPLETE,
@@ -244,12 +263,24 @@ def _check_findings(rows: list[InspectionAnswer], findings: Sequence[FindingInpu
 
 @transaction.atomic
 def inspection_record(
-    *, inspector: User, kind: str, started_at: dt.datetime, ended_at: dt.datetime,
-    supervised_object: SupervisedObject | None = None, grid: Grid | None = None, units: Iterable[Unit] = (),
-    plan: InspectionPlan | None = None, lon: float | None = None, lat: float | None = None,
-    accuracy_m: int | None = None, answers: Mapping[int, str | tuple[str, str]] | None = None,
-    findings: Sequence[FindingInput] = (), photos: Sequence = (), summary: str = "", companions: str = "",
-) -> Inspection:  # fmt: skip
+    *,
+    inspector: User,
+    kind: str,
+    started_at: dt.datetime,
+    ended_at: dt.datetime,
+    supervised_object: SupervisedObject | None = None,
+    grid: Grid | None = None,
+    units: Iterable[Unit] = (),
+    plan: InspectionPlan | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    accuracy_m: int | None = None,
+    answers: Mapping[int, str | tuple[str, str]] | None = None,
+    findings: Sequence[FindingInput] = (),
+    photos: Sequence = (),
+    summary: str = "",
+    companions: str = "",
+) -> Inspection:
     """Record an inspection on site (检查记录): times, GPS, checklist answers, photos; each finding becomes a
     case of the closed loop linked to the object, routed to its responsible unit first."""
     if not can_inspect(inspector):
@@ -278,13 +309,26 @@ def inspection_record(
     if grid is None and lon is not None:
         grid = grid_for_point(lon, lat)
     inspection = Inspection(
-        number=uuid.uuid4().hex[:30], plan=plan, kind=kind, lead_unit=inspector.unit, inspector=inspector,
-        companions=companions.strip(), supervised_object=supervised_object, grid=grid,
+        number=uuid.uuid4().hex[:30],
+        plan=plan,
+        kind=kind,
+        lead_unit=inspector.unit,
+        inspector=inspector,
+        companions=companions.strip(),
+        supervised_object=supervised_object,
+        grid=grid,
         street_id=(supervised_object.street_id if supervised_object and supervised_object.street_id else None)
         or (grid.street_id if grid else None),
-        started_at=started_at, ended_at=ended_at, lon=lon, lat=lat, accuracy_m=accuracy_m, checklist=checklist,
-        summary=summary.strip(), has_findings=bool(findings), recorded_at=now,
-    )  # fmt: skip
+        started_at=started_at,
+        ended_at=ended_at,
+        lon=lon,
+        lat=lat,
+        accuracy_m=accuracy_m,
+        checklist=checklist,
+        summary=summary.strip(),
+        has_findings=bool(findings),
+        recorded_at=now,
+    )
     inspection.full_clean(exclude=["number"])
     inspection.save()
     inspection.number = f"XC{timezone.localdate(started_at):%Y%m%d}-{inspection.pk:06d}"
@@ -296,9 +340,11 @@ def inspection_record(
     store_checked(checked_photos, new=lambda **f: InspectionPhoto(inspection=inspection, **f), uploaded_by=inspector)
     cases = [_finding_case(inspection, f, photos, cfg) for f in findings]
     audit_record(
-        actor=inspector, action="patrols.inspection_record", obj=inspection,
+        actor=inspector,
+        action="patrols.inspection_record",
+        obj=inspection,
         after={"kind": kind, "object": str(supervised_object or ""), "cases": [c.number for c in cases]},
-    )  # fmt: skip
+    )
     return inspection
 
 
@@ -307,9 +353,11 @@ def _finding_case(inspection: Inspection, given: FindingInput, photos: Sequence,
     turned it off — accept and dispatch it at once: the object's responsible unit leads (routing)."""
     obj = inspection.supervised_object
     finding = Finding.objects.create(
-        inspection=inspection, description=given.description.strip(), category=given.category,
+        inspection=inspection,
+        description=given.description.strip(),
+        category=given.category,
         severity=given.severity,
-    )  # fmt: skip
+    )
     if given.item_ids:
         finding.items.set(ChecklistItem.objects.filter(checklist_id=inspection.checklist_id, pk__in=given.item_ids))
     place = obj.name if obj else str(inspection.grid or "")
@@ -319,13 +367,20 @@ def _finding_case(inspection: Inspection, given: FindingInput, photos: Sequence,
     for upload in photos:
         upload.seek(0)
     case = case_report(
-        reporter=inspection.inspector, title=f"【{inspection.get_kind_display()}】{place}：{first_line}"[:200],
-        category=finding.category, severity=finding.severity, channel=Channel.INSPECTION,
+        reporter=inspection.inspector,
+        title=f"【{inspection.get_kind_display()}】{place}：{first_line}"[:200],
+        category=finding.category,
+        severity=finding.severity,
+        channel=Channel.INSPECTION,
         description=_("%(description)s\n(Found in inspection %(number)s.)")
         % {"description": finding.description, "number": inspection.number},
-        lon=lon, lat=lat, address=(obj.address if obj else ""), grid=inspection.grid, files=photos,
+        lon=lon,
+        lat=lat,
+        address=(obj.address if obj else ""),
+        grid=inspection.grid,
+        files=photos,
         supervised_object=obj,
-    )  # fmt: skip
+    )
     finding.case = case
     finding.save(update_fields=["case"])
     if cfg.dispatch_findings:

@@ -48,8 +48,13 @@ def inspection_list(request):
     if request.GET.get("export") == "xlsx":
         return xlsx_response(exports.inspections_workbook(rows), "inspections.xlsx", stamp=True)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"filterset": filterset, "page": page, "tones": KIND_TONES, "can_inspect": can_inspect(request.user),
-               "settings": PatrolSettings.current()}  # fmt: skip
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "tones": KIND_TONES,
+        "can_inspect": can_inspect(request.user),
+        "settings": PatrolSettings.current(),
+    }
     template = "patrols/_inspection_table.html" if request.htmx and not request.htmx.boosted else "patrols/list.html"
     return render(request, template, context)
 
@@ -82,8 +87,12 @@ def inspection_photo(request, pk: int, thumb: bool = False):
         handle = stored.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404(_("The file is missing from storage.")) from None
-    response = FileResponse(handle, content_type="image/jpeg" if stored is photo.thumbnail else photo.content_type,
-                            as_attachment=not photo.is_image, filename=photo.original_name)  # fmt: skip
+    response = FileResponse(
+        handle,
+        content_type="image/jpeg" if stored is photo.thumbnail else photo.content_type,
+        as_attachment=not photo.is_image,
+        filename=photo.original_name,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -125,10 +134,11 @@ def plan_create(request):
 def plan_detail(request, pk: int):
     """A plan with its targets and, per target, the records made under it."""
     plan = get_object_or_404(
-        InspectionPlan.objects.visible_to(request.user).select_related("lead_unit", "created_by")
+        InspectionPlan.objects.visible_to(request.user)
+        .select_related("lead_unit", "created_by")
         .prefetch_related("units", "objects_covered", "grids"),
         pk=pk,
-    )  # fmt: skip
+    )
     records = list(plan.inspections.select_related("supervised_object", "grid", "inspector").order_by("-started_at"))
     visits: dict = {}
     for r in records:
@@ -138,10 +148,14 @@ def plan_detail(request, pk: int):
     targets = [(o, len(visits.get(("o", o.pk), []))) for o in plan.objects_covered.all()]
     targets += [(g, len(visits.get(("g", g.pk), []))) for g in plan.grids.all()]
     context = {
-        "plan": plan, "records": records[:100], "targets": targets, "due": due, "tones": KIND_TONES,
-        "can_cancel": plan.status == "active" and (is_command(request.user) or (
-            can_plan(request.user) and request.user.unit_id == plan.lead_unit_id)),
-    }  # fmt: skip
+        "plan": plan,
+        "records": records[:100],
+        "targets": targets,
+        "due": due,
+        "tones": KIND_TONES,
+        "can_cancel": plan.status == "active"
+        and (is_command(request.user) or (can_plan(request.user) and request.user.unit_id == plan.lead_unit_id)),
+    }
     return render(request, "patrols/plan_detail.html", context)
 
 

@@ -28,16 +28,24 @@ from envgrid.patrols.views.desk import PAGE_SIZE, small_widgets
 @login_required
 @require_GET
 def enforcement_list(request):
-    filterset = EnforcementFilterSet(request.GET or None, queryset=selectors.enforcement_for_list(request.user),
-                                     request=request)  # fmt: skip
+    filterset = EnforcementFilterSet(
+        request.GET or None, queryset=selectors.enforcement_for_list(request.user), request=request
+    )
     small_widgets(filterset.form)
     if request.GET.get("export") == "xlsx":
         return xlsx_response(exports.enforcement_workbook(filterset.qs), "enforcement.xlsx", stamp=True)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"filterset": filterset, "page": page, "tones": ENFORCEMENT_TONES,
-               "can_file": can_file_enforcement(request.user)}  # fmt: skip
-    template = "patrols/_enforcement_table.html" if request.htmx and not request.htmx.boosted else (
-        "patrols/enforcement_list.html")  # fmt: skip
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "tones": ENFORCEMENT_TONES,
+        "can_file": can_file_enforcement(request.user),
+    }
+    template = (
+        "patrols/_enforcement_table.html"
+        if request.htmx and not request.htmx.boosted
+        else ("patrols/enforcement_list.html")
+    )
     return render(request, template, context)
 
 
@@ -49,9 +57,12 @@ def enforcement_create(request):
         raise PermissionDenied
     initial = {}
     if request.method == "GET":
-        inspection = Inspection.objects.visible_to(request.user).filter(
-            pk=request.GET.get("inspection") or 0
-        ).select_related("supervised_object").first()  # fmt: skip
+        inspection = (
+            Inspection.objects.visible_to(request.user)
+            .filter(pk=request.GET.get("inspection") or 0)
+            .select_related("supervised_object")
+            .first()
+        )
         if inspection is not None:
             others = [u.pk for u in inspection.units.all() if u.pk != request.user.unit_id]
             initial.update(
@@ -88,11 +99,12 @@ def enforcement_detail(request, pk: int):
     enforcement = _visible(request, pk)
     can_handle = can_handle_enforcement(request.user, enforcement)
     labels = {
-        "patrols.enforcement_open": _("Filed"), "patrols.enforcement_measure": _("Measure recorded."),
+        "patrols.enforcement_open": _("Filed"),
+        "patrols.enforcement_measure": _("Measure recorded."),
         "patrols.enforcement_measure_done": _("Measure marked as carried out."),
         "patrols.enforcement_publicize": _("Publicity recorded."),
         **{f"patrols.enforcement_{s}": EnforcementStatus(s).label for s in EnforcementStatus.values},
-    }  # fmt: skip
+    }
     history = AuditEvent.objects.filter(
         content_type__app_label="patrols", content_type__model="enforcementcase", object_id=str(enforcement.pk)
     ).select_related("actor")
@@ -101,12 +113,17 @@ def enforcement_detail(request, pk: int):
         "enforcement": enforcement,
         "tones": ENFORCEMENT_TONES,
         "can_handle": can_handle,
-        "next_statuses": [EnforcementStatus(s) for s in EnforcementStatus.values
-                          if s in ENFORCEMENT_TRANSITIONS.next_statuses(enforcement.status)] if can_handle else [],
+        "next_statuses": [
+            EnforcementStatus(s)
+            for s in EnforcementStatus.values
+            if s in ENFORCEMENT_TRANSITIONS.next_statuses(enforcement.status)
+        ]
+        if can_handle
+        else [],
         "measure_form": MeasureForm(),
         "publicity_form": PublicityForm(),
         "history": history,
-    }  # fmt: skip
+    }
     return render(request, "patrols/enforcement_detail.html", context)
 
 
@@ -126,8 +143,12 @@ def _act(request, pk: int, call, done: str):
 
 def _form_or_error(form) -> dict:
     if not form.is_valid():
-        raise ValidationError([f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e)
-                               for f, e in form.errors.items()])  # fmt: skip
+        raise ValidationError(
+            [
+                f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e)
+                for f, e in form.errors.items()
+            ]
+        )
     return form.cleaned_data
 
 
@@ -136,8 +157,9 @@ def _form_or_error(form) -> dict:
 def enforcement_transition(request, pk: int):
     def call(enforcement):
         d = _form_or_error(TransitionForm(request.POST))
-        services.enforcement_transition(enforcement=enforcement, actor=request.user, to=d["to"], note=d["note"],
-                                        expected_version=d.get("version"))  # fmt: skip
+        services.enforcement_transition(
+            enforcement=enforcement, actor=request.user, to=d["to"], note=d["note"], expected_version=d.get("version")
+        )
 
     return _act(request, pk, call, _("Status changed."))
 
@@ -147,9 +169,14 @@ def enforcement_transition(request, pk: int):
 def enforcement_measure(request, pk: int):
     def call(enforcement):
         d = _form_or_error(MeasureForm(request.POST))
-        services.enforcement_add_measure(enforcement=enforcement, actor=request.user, kind=d["kind"],
-                                         fine_amount=d.get("fine_amount"), deadline=d.get("deadline"),
-                                         note=d.get("note", ""))  # fmt: skip
+        services.enforcement_add_measure(
+            enforcement=enforcement,
+            actor=request.user,
+            kind=d["kind"],
+            fine_amount=d.get("fine_amount"),
+            deadline=d.get("deadline"),
+            note=d.get("note", ""),
+        )
 
     return _act(request, pk, call, _("Measure recorded."))
 
@@ -169,8 +196,14 @@ def enforcement_measure_done(request, pk: int, measure_pk: int):
 def enforcement_publicity(request, pk: int):
     def call(enforcement):
         d = _form_or_error(PublicityForm(request.POST))
-        services.enforcement_publicize(enforcement=enforcement, actor=request.user, channel=d["channel"],
-                                       published_on=d["published_on"], outlet=d["outlet"], link=d["link"])  # fmt: skip
+        services.enforcement_publicize(
+            enforcement=enforcement,
+            actor=request.user,
+            channel=d["channel"],
+            published_on=d["published_on"],
+            outlet=d["outlet"],
+            link=d["link"],
+        )
 
     return _act(request, pk, call, _("Publicity recorded."))
 

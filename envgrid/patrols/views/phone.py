@@ -85,8 +85,9 @@ def phone_inspect(request, pk: int):
         raise Http404(_("No such object, or it is outside your reach."))
     checklist = current_checklist(obj.kind)
     plans = selectors.plans_open_to(user, obj, timezone.localdate())
-    form = InspectionForm(request.POST or None, request.FILES or None, obj=obj, user=user, checklist=checklist,
-                          plans=plans)  # fmt: skip
+    form = InspectionForm(
+        request.POST or None, request.FILES or None, obj=obj, user=user, checklist=checklist, plans=plans
+    )
     if request.method == "POST" and form.is_valid():
         try:
             inspection = form.perform()
