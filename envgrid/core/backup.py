@@ -142,7 +142,7 @@ def _sqlite_snapshot(database: dict, dest: Path) -> dict[str, dict]:
     with closing(sqlite3.connect(source, timeout=60)) as src, closing(sqlite3.connect(dest)) as dst:
         src.backup(dst)  # all pages in one step: one read transaction, a consistent snapshot
         dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-    with closing(sqlite3.connect(f"file:{dest}?mode=ro", uri=True)) as snap:
+    with closing(sqlite3.connect(f"{dest.resolve().as_uri()}?mode=ro", uri=True)) as snap:
         return table_stats(snap, _sqlite_tables(snap))
 
 

@@ -3,6 +3,7 @@ database with the manifest's row counts and checksums; a changed archive or a no
 Runs on SQLite and on PostgreSQL (the restore target is a file in a temporary directory, or a scratch database)."""
 
 import io
+import json
 import os
 import sqlite3
 import tarfile
@@ -156,14 +157,21 @@ def test_backup_under_write_load_restores_identically(tmp_path, media, target):
     assert restored_key.stat().st_mode & 0o777 == 0o600
 
 
-def _tamper(archive, tampered, member: str) -> None:
-    """Copy ``archive`` with one byte of ``member`` changed."""
+def _tamper(archive, tampered, member: str, change) -> None:
+    """Copy ``archive`` with ``member``'s bytes passed through ``change``."""
     with tarfile.open(archive) as src, tarfile.open(tampered, "w") as dst:
         for info in src.getmembers():
-            data = bytearray(src.extractfile(info).read())
+            data = src.extractfile(info).read()
             if info.name == member:
-                data[len(data) // 2] ^= 0x01
-            dst.addfile(info, io.BytesIO(bytes(data)))
+                data = change(data)
+                info.size = len(data)
+            dst.addfile(info, io.BytesIO(data))
+
+
+def _flip_middle_byte(data: bytes) -> bytes:
+    changed = bytearray(data)
+    changed[len(changed) // 2] ^= 0x01
+    return bytes(changed)
 
 
 def test_a_changed_archive_is_refused_naming_the_member(tmp_path, target):
@@ -172,7 +180,7 @@ def test_a_changed_archive_is_refused_naming_the_member(tmp_path, target):
         archive, database=connection.settings_dict, media_root=tmp_path / "none", secret_key_file=tmp_path / "no-key"
     )
     member = DB_MEMBERS["postgresql" if _postgres() else "sqlite"]
-    _tamper(archive, tampered, member)
+    _tamper(archive, tampered, member, _flip_middle_byte)
 
     with pytest.raises(BackupError, match=f"archive member {member} does not match its checksum"):
         backup_restore(tampered, database=target, media_root=tmp_path / "m", secret_key_file=tmp_path / "k")
@@ -193,3 +201,20 @@ def test_restore_into_a_database_that_is_not_empty_is_refused(tmp_path, media):
     with pytest.raises(CommandError, match=r"is not empty: it has \d+ tables \(.*auth_"):
         call_command("restore", str(archive))
     assert Station._meta.db_table in connection.introspection.table_names()
+
+
+def test_a_restored_table_that_differs_from_the_manifest_is_named(tmp_path, target):
+    archive, tampered = tmp_path / "backup.tar", tmp_path / "tampered.tar"
+    backup_create(
+        archive, database=connection.settings_dict, media_root=tmp_path / "none", secret_key_file=tmp_path / "k"
+    )
+    table = CaseCategory._meta.db_table
+
+    def claim_one_more_row(data: bytes) -> bytes:
+        manifest = json.loads(data)
+        manifest["tables"][table]["rows"] += 1
+        return json.dumps(manifest).encode()
+
+    _tamper(archive, tampered, "manifest.json", claim_one_more_row)
+    with pytest.raises(BackupError, match=f"table {table}: the archive's manifest says"):
+        backup_restore(tampered, database=target, media_root=tmp_path / "m", secret_key_file=tmp_path / "k2")
