@@ -57,10 +57,13 @@ class Manifest:
 
     @classmethod
     def from_json(cls, data: bytes) -> Manifest:
-        raw = json.loads(data)
-        if raw.get("format") != FORMAT:
-            raise BackupError(f"unknown archive format {raw.get('format')!r} (this EnvGrid reads format {FORMAT})")
-        return cls(**{key: raw[key] for key in ("backend", "tables", "files", "created_at", "version", "format")})
+        try:
+            raw = json.loads(data)
+            if raw.get("format") != FORMAT:
+                raise BackupError(f"unknown archive format {raw.get('format')!r} (this EnvGrid reads {FORMAT})")
+            return cls(**{key: raw[key] for key in ("backend", "tables", "files", "created_at", "version", "format")})
+        except (ValueError, KeyError, AttributeError) as error:
+            raise BackupError(f"{MANIFEST} is not an EnvGrid manifest ({error})") from None
 
     def compare_tables(self, found: dict[str, dict]) -> None:
         """Raise naming the first table whose restored rows differ from the manifest's."""
