@@ -1,5 +1,6 @@
 """Helpers shared by the tests of every app: the small district, the demo accounts by role, a point inside a
-grid, and small real JPEGs.
+grid, small real JPEGs, and the Beijing instants a clock-dependent test runs at (the ``travel`` fixture of the
+root conftest moves the clock).
 
 The small district is the demo district generated at a dozen grids (one street and one town, four communities
 and villages, one account per role, the demo routing table and stations) and loads in a tenth of a second; the
@@ -8,7 +9,9 @@ full 200-grid district is for the few tests that need its numbers or its other a
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -25,6 +28,22 @@ from envgrid.grids.lookup import invalidate_index
 SMALL_DISTRICT = DistrictSpec(grids=12, communities=4, streets=2, dedicated_grids=1)
 #: The usernames of the demo accounts, one per role.
 ROLE_USERNAMES = tuple(account.username for account in DEMO_ACCOUNTS)
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+#: Beijing times of day worth running a clock-dependent test at: just after midnight, just before the 08:00 shifts
+#: start, the working morning, and the last minute of the day.
+CLOCK_TIMES = ("00:30", "06:58", "09:30", "23:59")
+
+
+def beijing_instant(when: str | dt.datetime) -> dt.datetime:
+    """An aware moment: ``when`` itself, an ISO date-time, or "HH:MM" today in Beijing."""
+    if isinstance(when, dt.datetime):
+        return when
+    if len(when) <= 5:
+        hour, minute = (int(part) for part in when.split(":"))
+        return dt.datetime.combine(dt.datetime.now(BEIJING).date(), dt.time(hour, minute), tzinfo=BEIJING)
+    moment = dt.datetime.fromisoformat(when)
+    return moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
 
 
 def district_load(*, full: bool = False, parts: tuple[str, ...] | None = ()) -> DemoSummary:
