@@ -59,6 +59,12 @@ def travel():
         traveller.stop()
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "full_district: the test needs the 200-grid demo district, not the small one (envgrid.testing)"
+    )
+
+
 def require_or_skip(available: bool, what: str) -> None:
     """Skip when a service or tool is missing, except under CI where that is a failure."""
     if available:
