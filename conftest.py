@@ -1,7 +1,12 @@
-"""Shared test fixtures: users per role, and a real Chromium driven by Playwright.
+"""Shared test fixtures: the clock (``travel``, ``ENVGRID_TEST_CLOCK``), the migrations' rows after a flush, and
+a real Chromium driven by Playwright. The district, users per role and files are in ``envgrid.testing``.
 
 Browser tests are skipped on a machine without /usr/bin/chromium, and fail under CI (CI=true),
 where nothing may be skipped.
+
+``ENVGRID_TEST_CLOCK=06:58 make test`` runs every test with the clock started at that Beijing time today (or at a
+full ISO date-time, e.g. ``2026-12-31T23:59+08:00``) and ticking on: a test that depends on the hour or the date
+and does not set the clock itself shows up there.
 """
 
 import os
@@ -15,6 +20,49 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls there
 # unless told that this thread is synchronous code (it is: the tests themselves).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _test_clock():
+    """With ``ENVGRID_TEST_CLOCK`` set, every test starts at that instant (see the module's docstring)."""
+    when = os.environ.get("ENVGRID_TEST_CLOCK", "")
+    if not when:
+        yield
+        return
+    import time_machine
+
+    from envgrid.testing import beijing_instant
+
+    with time_machine.travel(beijing_instant(when), tick=True):
+        yield
+
+
+@pytest.fixture
+def travel():
+    """``travel(when)``: move the clock to ``when`` ("HH:MM" today in Beijing, an ISO date-time or an aware
+    datetime) and let it tick on from there until the test ends; returns the moment."""
+    import time_machine
+
+    from envgrid.testing import beijing_instant
+
+    travellers = []
+
+    def go(when, *, tick: bool = True):
+        moment = beijing_instant(when)
+        traveller = time_machine.travel(moment, tick=tick)
+        traveller.start()
+        travellers.append(traveller)
+        return moment
+
+    yield go
+    for traveller in reversed(travellers):
+        traveller.stop()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "full_district: the test needs the 200-grid demo district, not the small one (envgrid.testing)"
+    )
 
 
 def require_or_skip(available: bool, what: str) -> None:

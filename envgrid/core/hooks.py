@@ -6,8 +6,9 @@ demo district (``register_demo``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
 
 
 @dataclass(frozen=True)
@@ -96,3 +97,22 @@ def case_panels_for(case, user) -> list[tuple[str, str]]:
         if html:
             cards.append((str(panel.title), html))
     return cards
+
+
+@contextmanager
+def hooks_restored() -> Iterator[Hooks]:
+    """For tests: whatever is registered or removed inside the block, every hook list is as before afterwards."""
+    saved = {f.name: list(getattr(hooks, f.name)) for f in fields(hooks)}
+    try:
+        yield hooks
+    finally:
+        for name, items in saved.items():
+            getattr(hooks, name)[:] = items
+
+
+@contextmanager
+def demo_parts_only(*names: str) -> Iterator[None]:
+    """For tests: inside the block a demo load runs only the named apps' demo parts; the list is restored after."""
+    with hooks_restored():
+        hooks.demo[:] = [part for part in hooks.demo if part.name in names]
+        yield

@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 from envgrid.core.choices import UnitKind
 from envgrid.core.models import AuditEvent, Unit
 from envgrid.demo.accounts import DEMO_ACCOUNTS
-from envgrid.demo.loader import demo_load
 from envgrid.grids.models import Grid, Region
+from envgrid.testing import district_load
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ DISTRICT_WIDE = {"admin", "dispatcher", "leader", "taskforce_lead", "unit_lead",
 
 @pytest.fixture
 def demo():
-    demo_load()
+    district_load()
 
 
 def expected_grid_codes(user) -> set[str]:

@@ -5,18 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from envgrid.alerts.choices import AlertKind, Factor
 from envgrid.alerts.detection import alerts_evaluate
 from envgrid.alerts.models import AlertRule
 from envgrid.cases.models import CaseCategory
-from envgrid.demo.loader import demo_load
-from envgrid.grids.lookup import invalidate_index
 from envgrid.monitoring.hj212.packet import CHINA
 from envgrid.monitoring.models import Reading, Station
 from envgrid.monitoring.services import station_create
+from envgrid.testing import district_load, role_users
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=CHINA)
 DEMO_USERS = ["admin", "dispatcher", "unit_lead", "unit_staff", "grid_head", "grid_member", "river_chief", "leader",
@@ -88,12 +86,14 @@ def make_rule(other):
 
 
 @pytest.fixture
-def district(db):
-    """The demo district with its routing table, stations and demo alert rules."""
-    invalidate_index()
-    demo_load()
-    yield
-    invalidate_index()
+def district(db, request):
+    """The small district with its routing table, stations and demo alert rules; a test marked
+    ``full_district`` gets the whole demo (200 grids, every app's part), whose stations stand in grids of three
+    named streets."""
+    if request.node.get_closest_marker("full_district"):
+        district_load(full=True, parts=None)
+    else:
+        district_load(parts=("alerts",))
 
 
 @pytest.fixture
@@ -104,8 +104,7 @@ def quiet_district(district):
 
 @pytest.fixture
 def people(district) -> dict:
-    users = get_user_model().objects.select_related("unit").filter(username__in=DEMO_USERS)
-    return {u.username: u for u in users}
+    return {name: user for name, user in role_users().items() if name in DEMO_USERS}
 
 
 @pytest.fixture

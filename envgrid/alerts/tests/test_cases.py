@@ -97,6 +97,7 @@ def test_a_new_episode_while_the_case_is_still_open_adds_a_note_not_a_case(thres
     assert sum("同一站点又一预警" in n for n in notes) == 1
 
 
+@pytest.mark.full_district
 def test_once_the_case_is_closed_a_new_episode_opens_a_new_case(threshold, episode_station, people):
     threshold.suppress_minutes = 0
     threshold.save()

@@ -31,6 +31,7 @@ def test_a_broken_queue_does_not_stop_the_ingest(monkeypatch, caplog):
     assert "could not enqueue" in caplog.text
 
 
+@pytest.mark.full_district
 def test_the_home_page_counts_the_open_alerts_in_scope(quiet_district, make_rule, episode_station, people, client):
     make_rule()
     feed(episode_station, 0, [300] * 8)

@@ -65,17 +65,20 @@ def test_a_grid_head_sees_the_alerts_of_the_grids_they_head(alerts, people, clie
     assert visible_stations(client, people["grid_head"]) == {"B0001"}
 
 
+@pytest.mark.full_district
 def test_a_grid_member_sees_nothing_outside_their_grid(alerts, people, client):
     assert visible_stations(client, people["grid_member"]) == set()
     client.force_login(people["grid_member"])
     assert client.get(reverse("alert-detail", args=[alerts["0001"][0].pk])).status_code == 404
 
 
+@pytest.mark.full_district
 def test_a_street_unit_sees_its_grids_and_the_cases_sent_to_it(alerts, people, client):
     """翠湖街道 (river chief's unit) governs B0001's grid, and got the B0011 case by the rule's lead unit."""
     assert visible_stations(client, people["river_chief"]) == {"B0001", "B0011"}
 
 
+@pytest.mark.full_district
 def test_another_street_sees_only_its_own(alerts, shiqiao_staff, client):
     assert visible_stations(client, shiqiao_staff) == {"B000A"}
     api = APIClient()
@@ -93,6 +96,7 @@ def test_the_alert_page_shows_the_readings_and_links_the_case(alerts, people, cl
     assert reverse("case-detail", args=[alert.case_id]) in page  # the grid head verifies it on site
 
 
+@pytest.mark.full_district
 def test_the_list_filters_by_state_and_station(alerts, people, client):
     client.force_login(people["dispatcher"])
 

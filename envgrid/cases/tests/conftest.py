@@ -4,21 +4,17 @@ its routing table — plus a department with a person of its own, and a way to m
 Names differ from ``service_fixtures`` so that both sets can live side by side.
 """
 
-import io
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
-from shapely.geometry import shape
 
 from envgrid.cases.models import CaseCategory, RoutingRule
 from envgrid.core.choices import Role
 from envgrid.core.models import Unit
 from envgrid.demo.accounts import DEMO_PASSWORD
-from envgrid.demo.loader import demo_load
-from envgrid.grids.lookup import invalidate_index
 from envgrid.grids.models import Grid
+from envgrid.testing import district_load, jpeg, jpeg_bytes, point_in
+
+__all__ = ["jpeg", "jpeg_bytes", "point_in"]  # the web tests import them from here
 
 ECOLOGY = "生态环境分局"
 HOUSING = "住房和城乡建设局"
@@ -27,13 +23,10 @@ WEB_USERS = ["admin", "dispatcher", "unit_lead", "unit_staff", "grid_head", "gri
 
 @pytest.fixture
 def demo(db):
-    """The demo district, with a catch-all rule to the ecology bureau if the demo brought no routing."""
-    invalidate_index()
-    demo_load()
+    """The small district, with a catch-all rule to the ecology bureau if the demo brought no routing."""
+    district_load()
     if not RoutingRule.objects.exists():
         RoutingRule.objects.create(category=None, region=None, unit=Unit.objects.get(name=ECOLOGY))
-    yield
-    invalidate_index()
 
 
 @pytest.fixture
@@ -58,37 +51,6 @@ def grid_of_member(users) -> Grid:
 def emission(db) -> CaseCategory:
     """废气超标排放: the ecology bureau leads it by the demo's routing table."""
     return CaseCategory.objects.get(code="industrial.emission")
-
-
-def point_in(grid: Grid) -> tuple[float, float]:
-    """A point surely inside the grid (a centroid may fall outside a concave grid)."""
-    point = shape(grid.geometry).representative_point()
-    return point.x, point.y
-
-
-def jpeg_bytes(size=(64, 48), *, gps: tuple[float, float] | None = None, taken: str = "") -> bytes:
-    """A small JPEG, optionally with EXIF capture time and GPS position (lon, lat)."""
-    image = Image.new("RGB", size, (30, 120, 60))
-    exif = Image.Exif()
-    if taken:
-        exif[0x0132] = taken  # DateTime
-    if gps:
-        lon, lat = gps
-
-        def dms(value):
-            degrees = int(value)
-            minutes = int((value - degrees) * 60)
-            seconds = round(((value - degrees) * 60 - minutes) * 60, 4)
-            return (degrees, minutes, seconds)
-
-        exif[0x8825] = {1: "N", 2: dms(lat), 3: "E", 4: dms(lon)}
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", exif=exif.tobytes())
-    return buffer.getvalue()
-
-
-def jpeg(name="photo.jpg", **options) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, jpeg_bytes(**options), content_type="image/jpeg")
 
 
 @pytest.fixture

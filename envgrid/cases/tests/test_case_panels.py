@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from envgrid.core.hooks import CasePanel, hooks, register_case_panel
+from envgrid.core.hooks import CasePanel, hooks_restored, register_case_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +17,9 @@ def sensor_panel():
         return format_html("<p data-testid='readings'>PM2.5 {} for {}</p>", 180, user.username)
 
     panel = CasePanel(title="Sensor readings", render=render)
-    register_case_panel(panel)
-    yield panel
-    hooks.case_panels.remove(panel)
+    with hooks_restored():
+        register_case_panel(panel)
+        yield panel
 
 
 def test_a_contributed_panel_shows_on_the_case_page_only_when_it_has_something(sensor_panel, make_case, users, login):

@@ -1,25 +1,23 @@
-"""Fixtures of the directives tests: the demo district (one account per role), its units, and helpers."""
+"""Fixtures of the directives tests: the small district (one account per role, a street and a town), its
+units, and helpers."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from envgrid.core.choices import UnitKind
 from envgrid.core.models import Unit
-from envgrid.demo.loader import demo_load
+from envgrid.testing import ROLE_USERNAMES, district_load, role_users
 
-ROLES = ["admin", "dispatcher", "unit_lead", "unit_staff", "grid_head", "grid_member", "river_chief",
-         "taskforce_lead", "leader"]  # fmt: skip
+ROLES = list(ROLE_USERNAMES)
 
 
 @pytest.fixture
 def district(db):
-    demo_load()
+    district_load()
 
 
 @pytest.fixture
 def people(district):
-    users = get_user_model().objects.select_related("unit").filter(username__in=ROLES)
-    return {u.username: u for u in users}
+    return role_users()
 
 
 @pytest.fixture

@@ -1,26 +1,21 @@
-"""Fixtures of the emergency tests: the demo district without the sources and emergency demo parts (each
-test makes its own enterprises, 分包 and roster), its people, and helpers for enterprises, measures,
+"""Fixtures of the emergency tests: the small district without the sources, emergency and patrols demo parts
+(each test makes its own enterprises, 分包 and roster), its people, and helpers for enterprises, measures,
 rosters and Excel files."""
 
 import datetime as dt
 import io
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone, translation
 from openpyxl import Workbook
-from PIL import Image
-from shapely.geometry import shape
 
 from envgrid.core.choices import UnitKind
 from envgrid.core.models import Unit
-from envgrid.demo.loader import demo_load
 from envgrid.emergency.models import DutyAssignment, DutyShift, ReductionMeasure
-from envgrid.grids.lookup import invalidate_index
 from envgrid.grids.models import Grid
+from envgrid.testing import district_load, jpeg, point_in, role_users
 
-ROLES = ["admin", "dispatcher", "unit_lead", "unit_staff", "grid_head", "grid_member", "river_chief",
-         "taskforce_lead", "leader"]  # fmt: skip
+__all__ = ["jpeg"]  # the emergency tests import it from here
 
 
 @pytest.fixture(autouse=True)
@@ -31,23 +26,12 @@ def _english():
 
 @pytest.fixture
 def district(db):
-    from envgrid.core.hooks import hooks
-
-    saved = list(hooks.demo)
-    hooks.demo[:] = [part for part in saved if part.name not in ("sources", "emergency", "patrols")]
-    try:
-        demo_load()
-    finally:
-        hooks.demo[:] = saved
-    invalidate_index()
-    yield
-    invalidate_index()
+    district_load(parts=("alerts",))
 
 
 @pytest.fixture
 def people(district) -> dict:
-    users = get_user_model().objects.select_related("unit").filter(username__in=ROLES)
-    return {u.username: u for u in users}
+    return role_users()
 
 
 @pytest.fixture
@@ -62,11 +46,6 @@ def street(people) -> Unit:
     unit = people["river_chief"].unit
     assert unit.kind == UnitKind.STREET
     return unit
-
-
-def point_in(grid: Grid) -> tuple[float, float]:
-    point = shape(grid.geometry).representative_point()
-    return point.x, point.y
 
 
 @pytest.fixture
@@ -108,8 +87,13 @@ def listed(make_enterprise, people, bureau, street):
 
 
 def put_on_duty(unit: Unit, person=None, *, day: dt.date | None = None, shift: str = "full", name: str = "值班员甲"):
+    """Put someone on ``unit``'s roster for ``day``'s shift; by default the shift that started last, which is
+    yesterday's before today's starts (at 06:58 the 24-hour shift on duty began yesterday at 08:00)."""
     shift_row = DutyShift.objects.get(code=shift)
-    day = day or timezone.localdate()
+    if day is None:
+        day = timezone.localdate()
+        if timezone.now() < shift_row.span(day)[0]:
+            day -= dt.timedelta(days=1)
     starts_at, ends_at = shift_row.span(day)
     return DutyAssignment.objects.create(
         unit=unit, date=day, shift=shift_row, person=person, name=name, phone="13800000000",
@@ -126,14 +110,6 @@ def xlsx(header: list, rows: list[list]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def jpeg(name: str = "scene.jpg"):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (120, 90, 60)).save(out, "JPEG")
-    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
 
 
 class Clock:

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from envgrid.emergency.models import DutyAssignment, PollutionWarning, SpotCheck
 from envgrid.emergency.services.warnings import warning_activate
 from envgrid.emergency.tests.conftest import jpeg, put_on_duty, xlsx
+from envgrid.testing import CLOCK_TIMES
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +107,9 @@ def test_only_the_command_centre_records_or_activates_warnings(listed, record, a
     assert api(username).get("/api/v1/warnings/").json()["count"] == 1  # everyone knows the level
 
 
-def test_duty_is_listed_and_kept_within_scope(api, people, bureau, street):
+@pytest.mark.parametrize("hour", CLOCK_TIMES)
+def test_duty_is_listed_and_kept_within_scope(api, people, bureau, street, travel, hour):
+    travel(hour)
     mine = put_on_duty(bureau, people["unit_lead"])
     theirs = put_on_duty(street, people["river_chief"])
     assert ids(api("dispatcher").get("/api/v1/duty/")) == {mine.pk, theirs.pk}

@@ -22,13 +22,9 @@ SHOTS = "/tmp/envgrid-emergency-{}.png"
 
 
 def jpeg_payload(name: str) -> dict:
-    import io
+    from envgrid.testing import jpeg_bytes
 
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (320, 240), (90, 90, 90)).save(out, "JPEG")
-    return {"name": name, "mimeType": "image/jpeg", "buffer": out.getvalue()}
+    return {"name": name, "mimeType": "image/jpeg", "buffer": jpeg_bytes((320, 240), color=(90, 90, 90))}
 
 
 def new_page(browser, live_server, *, phone: bool = False):

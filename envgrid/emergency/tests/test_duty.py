@@ -12,6 +12,7 @@ from envgrid.emergency.errors import EmergencyError, EmergencyPermissionDenied, 
 from envgrid.emergency.models import DutyAssignment, DutyShift
 from envgrid.emergency.services.duty import duty_assignment_add, duty_assignment_remove, duty_roster_import
 from envgrid.emergency.tests.conftest import put_on_duty, xlsx
+from envgrid.testing import CLOCK_TIMES
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +134,9 @@ def test_a_file_without_the_required_columns_is_refused_by_name(people):
         duty_roster_import(actor=people["dispatcher"], content=b"not a workbook")
 
 
-def test_todays_list_shows_who_is_on_now_and_flags_the_rest(people, bureau, street):
+@pytest.mark.parametrize("hour", CLOCK_TIMES)
+def test_todays_list_shows_who_is_on_now_and_flags_the_rest(people, bureau, street, travel, hour):
+    travel(hour)
     put_on_duty(bureau, people["unit_lead"])
     rows = {r.unit.name: r for r in selectors.duty_today(people["dispatcher"])}
     assert not rows[bureau.name].uncovered and rows[street.name].uncovered

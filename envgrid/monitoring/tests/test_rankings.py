@@ -15,13 +15,13 @@ from rest_framework.test import APIClient
 
 from envgrid.core.choices import Role
 from envgrid.core.tests.factories import UserFactory
-from envgrid.demo.loader import demo_load
 from envgrid.grids.choices import RegionLevel
 from envgrid.grids.lookup import invalidate_index
 from envgrid.grids.models import Region
 from envgrid.grids.services import grid_create
 from envgrid.monitoring.models import DailyRollup, Station
 from envgrid.monitoring.rollups import VALID_BITS
+from envgrid.testing import district_load
 
 ROLES = ["admin", "dispatcher", "unit_lead", "unit_staff", "grid_head", "grid_member", "river_chief",
          "taskforce_lead", "leader"]  # fmt: skip
@@ -37,9 +37,8 @@ def _english():
 
 @pytest.fixture
 def demo_month(db):
-    """The demo district with a month of valid daily rollups; station n has PM2.5 20 + 5n (two share values)."""
-    invalidate_index()
-    demo_load()
+    """The small district with a month of valid daily rollups; station n has PM2.5 20 + 5n (two share values)."""
+    district_load()
     stations = list(Station.objects.filter(grid__isnull=False).order_by("mn"))
     rows = []
     for n, station in enumerate(stations):

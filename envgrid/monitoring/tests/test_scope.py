@@ -64,6 +64,7 @@ def test_each_role_sees_exactly_its_stations_in_list_map_page_and_api(people, st
         assert api.get(f"/api/v1/stations/{station.pk}/readings/").status_code == code
 
 
+@pytest.mark.full_district
 def test_grid_people_see_fewer_stations_than_the_district(people, stations):
     counts = {name: len(expected_ids(people[name])) for name in ("grid_member", "grid_head", "river_chief", "admin")}
     assert counts["admin"] == len(stations) == 22
@@ -71,6 +72,7 @@ def test_grid_people_see_fewer_stations_than_the_district(people, stations):
     assert 2 < counts["grid_head"] < counts["river_chief"] < counts["admin"]
 
 
+@pytest.mark.full_district
 def test_a_micro_station_moved_into_a_members_grid_becomes_visible_to_that_member(people, stations):
     member = people["grid_member"]
     grid = Grid.objects.get(members=member)

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from envgrid.demo.loader import demo_load
 from envgrid.monitoring.choices import ReadingCommand
 from envgrid.monitoring.models import Reading, Station
+from envgrid.testing import district_load, role_users
 
 ROLES = ["admin", "dispatcher", "unit_lead", "unit_staff", "grid_head", "grid_member", "river_chief",
          "taskforce_lead", "leader"]  # fmt: skip
@@ -19,14 +18,14 @@ DISTRICT_WIDE = {"admin", "dispatcher", "leader", "taskforce_lead"}
 
 
 @pytest.fixture
-def district(db):
-    demo_load()
+def district(db, request):
+    """The small district; a test marked ``full_district`` gets the 200-grid one (20 micro-stations spread out)."""
+    district_load(full=request.node.get_closest_marker("full_district") is not None)
 
 
 @pytest.fixture
 def people(district) -> dict:
-    users = get_user_model().objects.select_related("unit").filter(username__in=ROLES)
-    return {u.username: u for u in users}
+    return role_users()
 
 
 @pytest.fixture

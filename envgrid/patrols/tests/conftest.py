@@ -4,20 +4,14 @@ apps' demo parts, the default checklists, and helpers to place supervised object
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image
-from shapely.geometry import shape
 
 from envgrid.cases.models import CaseCategory
 from envgrid.core.choices import Role, UnitKind
-from envgrid.core.hooks import hooks
 from envgrid.core.models import Unit
-from envgrid.demo.loader import demo_load
 from envgrid.grids.lookup import invalidate_index
 from envgrid.grids.models import Grid
 from envgrid.patrols.models import Checklist, ChecklistItem
@@ -25,9 +19,10 @@ from envgrid.patrols.night import BEIJING
 from envgrid.patrols.seed import seed_checklists
 from envgrid.sources.models import Responsibility, SourceFamily, SupervisedObject
 from envgrid.sources.seed import seed_families
+from envgrid.testing import ROLE_USERNAMES, district_load, jpeg, jpeg_bytes, point_in, role_users
 
-ROLES = ["admin", "dispatcher", "unit_lead", "unit_staff", "grid_head", "grid_member", "river_chief",
-         "taskforce_lead", "leader"]  # fmt: skip
+__all__ = ["jpeg", "jpeg_bytes", "point_in"]  # the patrols tests import them from here
+ROLES = list(ROLE_USERNAMES)
 ECOLOGY = "生态环境分局"
 HOUSING = "住房和城乡建设局"
 FAMILY_OF_KIND = {
@@ -44,13 +39,8 @@ def _fresh_grid_index():
 
 
 def load_bare_district(*, keep: tuple[str, ...] = ()) -> None:
-    """The demo district without other apps' demo parts (each test makes its own objects)."""
-    saved = list(hooks.demo)
-    hooks.demo[:] = [part for part in saved if part.name in ("cases", "monitoring", *keep)]
-    try:
-        demo_load()
-    finally:
-        hooks.demo[:] = saved
+    """The small district without other apps' demo parts (each test makes its own objects)."""
+    district_load(parts=keep)
     # A transactional test's flush removes what data migrations wrote: put the families and checklists back.
     seed_families(SourceFamily)
     seed_checklists(Checklist, ChecklistItem, CaseCategory)
@@ -63,9 +53,8 @@ def district(db):
 
 @pytest.fixture
 def people(district) -> dict:
-    User = get_user_model()
-    found = {u.username: u for u in User.objects.select_related("unit").filter(username__in=ROLES)}
-    found["housing_staff"] = User.objects.create_user(
+    found = role_users()
+    found["housing_staff"] = get_user_model().objects.create_user(
         username="housing_staff", password="x", display_name="住建局职员", role=Role.UNIT_STAFF,
         unit=Unit.objects.get(name=HOUSING),
     )  # fmt: skip
@@ -102,11 +91,6 @@ def member_grid(people) -> Grid:
     return people["grid_member"].member_grids.get()
 
 
-def point_in(grid: Grid) -> tuple[float, float]:
-    point = shape(grid.geometry).representative_point()
-    return point.x, point.y
-
-
 @pytest.fixture
 def make_object(people):
     """``make_object(grid, owner=unit, kind=…, name=…)``: a supervised object with a current lead 分包."""
@@ -135,29 +119,6 @@ def beijing_time(days_ago: int, hour: int, minute: int = 0) -> dt.datetime:
     """An aware moment ``days_ago`` days before today at hh:mm Beijing time."""
     day = timezone.now().astimezone(BEIJING).date() - dt.timedelta(days=days_ago)
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=BEIJING)
-
-
-def jpeg_bytes(size=(64, 48), *, gps: tuple[float, float] | None = None, taken: str = "") -> bytes:
-    image = Image.new("RGB", size, (40, 40, 90))
-    exif = Image.Exif()
-    if taken:
-        exif[0x0132] = taken
-    if gps:
-        lon, lat = gps
-
-        def dms(value):
-            degrees = int(value)
-            minutes = int((value - degrees) * 60)
-            return (degrees, minutes, round(((value - degrees) * 60 - minutes) * 60, 4))
-
-        exif[0x8825] = {1: "N", 2: dms(lat), 3: "E", 4: dms(lon)}
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif.tobytes())
-    return out.getvalue()
-
-
-def jpeg(name="scene.jpg", **options) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, jpeg_bytes(**options), content_type="image/jpeg")
 
 
 def all_pass(checklist: Checklist) -> dict[int, str]:

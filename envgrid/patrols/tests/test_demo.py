@@ -4,7 +4,7 @@ cases, and removed again by a reset."""
 import pytest
 
 from envgrid.cases.models import Case
-from envgrid.core.hooks import hooks
+from envgrid.core.hooks import demo_parts_only, hooks
 from envgrid.demo.loader import demo_load
 from envgrid.patrols.models import EnforcementCase, Finding, Inspection, InspectionPlan
 from envgrid.sources.models import SupervisedObject
@@ -16,9 +16,7 @@ def test_the_demo_has_plans_night_records_findings_and_enforcement_and_resets_cl
     names = [p.name for p in hooks.demo]
     if "sources" not in names:
         pytest.skip("the sources demo part is not registered: no objects to inspect")
-    saved = list(hooks.demo)
-    hooks.demo[:] = [p for p in saved if p.name in ("cases", "monitoring", "sources", "patrols")]
-    try:
+    with demo_parts_only("cases", "monitoring", "sources", "patrols"):
         demo_load()
         assert SupervisedObject.objects.exists()
         assert InspectionPlan.objects.filter(kind="night").exists()
@@ -30,5 +28,3 @@ def test_the_demo_has_plans_night_records_findings_and_enforcement_and_resets_cl
         demo_load(reset=True)
         assert Inspection.objects.filter(kind="night").count() >= 20
         assert not Finding.objects.exists()
-    finally:
-        hooks.demo[:] = saved

@@ -66,7 +66,10 @@ def test_the_same_daytime_record_is_accepted_as_a_routine_inspection(people, own
 
 
 @pytest.mark.parametrize(("start", "minutes"), [((2, 23, 30), 60), ((1, 0, 10), 300), ((1, 20, 0), 600)])
-def test_a_night_inspection_may_cross_midnight_and_end_when_the_window_closes(people, owned_enterprise, start, minutes):
+def test_a_night_inspection_may_cross_midnight_and_end_when_the_window_closes(
+    people, owned_enterprise, start, minutes, travel
+):
+    travel("09:30")  # after this morning's 06:00, when the last of these records ends
     begin = beijing_time(*start)
     inspection = record(people, owned_enterprise, start=begin, end=begin + dt.timedelta(minutes=minutes))
     assert inspection.kind == InspectionKind.NIGHT

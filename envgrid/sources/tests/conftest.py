@@ -1,18 +1,17 @@
-"""Fixtures of the sources tests: the demo district (units, regions, grids, demo accounts) with the
+"""Fixtures of the sources tests: the small district (units, regions, grids, demo accounts) with the
 seeded source families, and small helpers to place objects in its grids."""
 
 import datetime as dt
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import translation
-from shapely.geometry import shape
 
 from envgrid.core.models import Unit
-from envgrid.demo.loader import demo_load
 from envgrid.grids.lookup import invalidate_index
-from envgrid.grids.models import Grid
 from envgrid.sources.models import SourceFamily
+from envgrid.testing import district_load, point_in, role_users
+
+__all__ = ["point_in"]  # the sources tests import it from here
 
 ECOLOGY = "生态环境分局"
 HOUSING = "住房和城乡建设局"
@@ -30,22 +29,13 @@ def _english_and_fresh_index():
 
 @pytest.fixture
 def demo(db):
-    """The demo district without the sources demo part, so each test starts with no objects."""
-    from envgrid.core.hooks import hooks
-
-    saved = list(hooks.demo)
-    hooks.demo[:] = [part for part in saved if part.name != "sources"]
-    try:
-        demo_load()
-    finally:
-        hooks.demo[:] = saved
-    invalidate_index()
+    """The small district without the other apps' demo parts, so each test starts with no objects."""
+    district_load()
 
 
 @pytest.fixture
 def users(demo) -> dict:
-    User = get_user_model()
-    return {u.username: u for u in User.objects.select_related("unit").filter(username__in=DEMO_USERS)}
+    return {name: user for name, user in role_users().items() if name in DEMO_USERS}
 
 
 @pytest.fixture
@@ -61,8 +51,3 @@ def ecology(demo) -> Unit:
 @pytest.fixture
 def housing(demo) -> Unit:
     return Unit.objects.get(name=HOUSING)
-
-
-def point_in(grid: Grid) -> tuple[float, float]:
-    point = shape(grid.geometry).representative_point()
-    return point.x, point.y
