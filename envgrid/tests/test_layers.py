@@ -47,5 +47,9 @@ def test_upward_sideways_and_registry_imports_are_caught(tmp_path):
     (app / "tests" / "test_x.py").write_text("import envgrid.alerts\n")
     found = layers.violations(layers.dependencies(tmp_path))
     assert [(d.line, d.target_app) for d in found] == [
-        (2, "cases"), (4, "monitoring"), (6, "alerts"), (6, "sources"), (7, "patrols")
-    ]  # fmt: skip
+        (2, "cases"),
+        (4, "monitoring"),
+        (6, "alerts"),
+        (6, "sources"),
+        (7, "patrols"),
+    ]

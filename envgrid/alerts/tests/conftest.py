@@ -17,8 +17,17 @@ from envgrid.monitoring.services import station_create
 from envgrid.testing import district_load, role_users
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=CHINA)
-DEMO_USERS = ["admin", "dispatcher", "unit_lead", "unit_staff", "grid_head", "grid_member", "river_chief", "leader",
-              "taskforce_lead"]  # fmt: skip
+DEMO_USERS = [
+    "admin",
+    "dispatcher",
+    "unit_lead",
+    "unit_staff",
+    "grid_head",
+    "grid_member",
+    "river_chief",
+    "leader",
+    "taskforce_lead",
+]
 EPISODE_MN = "5A4A000000000000000B0001"  # the simulator's episode station, in grid 410199001001-06 (翠湖街道)
 
 
@@ -37,7 +46,7 @@ def store(station: Station, first_minute: int, values, *, factor: str = "pm25", 
             received_at=now,
             flags=flags or {},
             **{factor: value},
-        )  # fmt: skip
+        )
         for i, value in enumerate(values)
         if value is not None
     ]
@@ -72,10 +81,17 @@ def station(db) -> Station:
 def make_rule(other):
     def make(**fields) -> AlertRule:
         values = {
-            "name": "PM2.5 超标", "kind": AlertKind.THRESHOLD, "factor": Factor.PM25, "raise_level": 115,
-            "clear_level": 75, "duration_minutes": 5, "clear_minutes": 10, "suppress_minutes": 60,
-            "category": other, "opens_case": False,
-        }  # fmt: skip
+            "name": "PM2.5 超标",
+            "kind": AlertKind.THRESHOLD,
+            "factor": Factor.PM25,
+            "raise_level": 115,
+            "clear_level": 75,
+            "duration_minutes": 5,
+            "clear_minutes": 10,
+            "suppress_minutes": 60,
+            "category": other,
+            "opens_case": False,
+        }
         values.update(fields)
         rule = AlertRule(**values)
         rule.full_clean()

@@ -45,8 +45,11 @@ def test_an_alert_opens_a_dispatched_case_for_the_street_governing_the_station_g
     assert case.title == f"【监测预警】{episode_station.name}：PM2.5 180 μg/m³，超过预警值 115"
     assert "130" in case.description and "MN 5A4A000000000000000B0001" in case.description
     events = list(case.events.values_list("action", "actor_name", "actor_id"))
-    assert events == [(CaseAction.REPORT, "系统", None), (CaseAction.ACCEPT, "系统", None),
-                      (CaseAction.DISPATCH, "系统", None)]  # fmt: skip
+    assert events == [
+        (CaseAction.REPORT, "系统", None),
+        (CaseAction.ACCEPT, "系统", None),
+        (CaseAction.DISPATCH, "系统", None),
+    ]
 
 
 def test_the_unit_is_told_about_the_case(threshold, episode_station, people):
@@ -58,8 +61,9 @@ def test_the_unit_is_told_about_the_case(threshold, episode_station, people):
     from envgrid.notifications.models import Notification
 
     told = Notification.objects.filter(verb="case.dispatched", url=reverse("case-detail", args=[case.pk]))
-    assert set(told.values_list("recipient_id", flat=True)) >= {u.pk for u in street_people if u.role in (
-        "unit_lead", "unit_staff")}  # fmt: skip
+    assert set(told.values_list("recipient_id", flat=True)) >= {
+        u.pk for u in street_people if u.role in ("unit_lead", "unit_staff")
+    }
 
 
 def test_a_rule_with_a_lead_unit_dispatches_to_it(quiet_district, make_rule, episode_station):
@@ -72,8 +76,15 @@ def test_a_rule_with_a_lead_unit_dispatches_to_it(quiet_district, make_rule, epi
 
 
 def test_a_second_alert_of_the_station_and_category_joins_the_open_case(threshold, make_rule, episode_station):
-    make_rule(name="PM2.5 持续上升", kind=AlertKind.RISE, raise_level=30, clear_level=10, window_minutes=5,
-              duration_minutes=0, opens_case=True)  # fmt: skip
+    make_rule(
+        name="PM2.5 持续上升",
+        kind=AlertKind.RISE,
+        raise_level=30,
+        clear_level=10,
+        window_minutes=5,
+        duration_minutes=0,
+        opens_case=True,
+    )
 
     feed(episode_station, 0, EPISODE[:11])
 
@@ -159,8 +170,13 @@ def test_the_case_page_shows_the_readings_behind_the_alert(threshold, episode_st
 def test_other_cases_show_no_readings_card(threshold, episode_station, people, client):
     from envgrid.cases.services import case_report
 
-    plain = case_report(reporter=people["grid_member"], title="垃圾堆积", category=threshold.category,
-                        lon=episode_station.lon, lat=episode_station.lat)  # fmt: skip
+    plain = case_report(
+        reporter=people["grid_member"],
+        title="垃圾堆积",
+        category=threshold.category,
+        lon=episode_station.lon,
+        lat=episode_station.lat,
+    )
     client.force_login(people["dispatcher"])
 
     page = client.get(reverse("case-detail", args=[plain.pk])).content.decode()

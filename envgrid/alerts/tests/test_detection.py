@@ -119,8 +119,16 @@ def neighbourhood(station):
 
 
 def test_a_hot_grid_alert_compares_a_station_with_its_neighbours_median(station, neighbourhood, make_rule):
-    make_rule(kind=AlertKind.HOT_GRID, hot_measure=HotMeasure.RATIO, raise_level=2.0, clear_level=1.5,
-              min_delta=35, radius_m=3000, duration_minutes=3, clear_minutes=3)  # fmt: skip
+    make_rule(
+        kind=AlertKind.HOT_GRID,
+        hot_measure=HotMeasure.RATIO,
+        raise_level=2.0,
+        clear_level=1.5,
+        min_delta=35,
+        radius_m=3000,
+        duration_minutes=3,
+        clear_minutes=3,
+    )
     east, west, north, far = neighbourhood
     for other, level in ((east, 30), (west, 40), (north, 50), (far, 500)):
         store(other, 0, [level] * 40)
@@ -137,8 +145,14 @@ def test_a_hot_grid_alert_compares_a_station_with_its_neighbours_median(station,
 
 
 def test_hot_grid_by_excess_over_the_median(station, neighbourhood, make_rule):
-    make_rule(kind=AlertKind.HOT_GRID, hot_measure=HotMeasure.DELTA, raise_level=50, clear_level=20, radius_m=3000,
-              duration_minutes=0)  # fmt: skip
+    make_rule(
+        kind=AlertKind.HOT_GRID,
+        hot_measure=HotMeasure.DELTA,
+        raise_level=50,
+        clear_level=20,
+        radius_m=3000,
+        duration_minutes=0,
+    )
     for other in neighbourhood[:3]:
         store(other, 0, [40] * 5)
 
@@ -149,8 +163,9 @@ def test_hot_grid_by_excess_over_the_median(station, neighbourhood, make_rule):
 
 
 def test_a_sustained_rise_raises_on_the_fitted_increase_and_clears_on_the_plateau(station, make_rule):
-    make_rule(kind=AlertKind.RISE, raise_level=60, clear_level=20, window_minutes=30, duration_minutes=2,
-              clear_minutes=2)  # fmt: skip
+    make_rule(
+        kind=AlertKind.RISE, raise_level=60, clear_level=20, window_minutes=30, duration_minutes=2, clear_minutes=2
+    )
     ramp = [40.0] * 30 + [40 + 3 * i for i in range(1, 31)] + [130.0] * 40  # +3 a minute for 30 minutes
 
     feed(station, 0, ramp, step=5)

@@ -21,19 +21,31 @@ START = datetime(2026, 11, 27, 13, 0, tzinfo=CHINA)  # the afternoon: the lowest
 
 
 def minute_packet(station: Station, moment: datetime, values: dict):
-    frame = build_data_frame(st="22", cn="2051", pw=station.password, mn=station.mn, data_time=moment,
-                             values=values, flag=5, qn=moment + timedelta(seconds=5))  # fmt: skip
+    frame = build_data_frame(
+        st="22",
+        cn="2051",
+        pw=station.password,
+        mn=station.mn,
+        data_time=moment,
+        values=values,
+        flag=5,
+        qn=moment + timedelta(seconds=5),
+    )
     return parse_frame(frame)
 
 
-def test_hj212_packets_end_in_a_dispatched_case(quiet_district, make_rule, episode_station,
-                                                django_capture_on_commit_callbacks):  # fmt: skip
+def test_hj212_packets_end_in_a_dispatched_case(
+    quiet_district, make_rule, episode_station, django_capture_on_commit_callbacks
+):
     make_rule(opens_case=True)
     pm25 = [40, 42, 41, 120, 135, 150, 170, 165, 160, 155]
 
     for minute, value in enumerate(pm25):
-        packet = minute_packet(episode_station, START + timedelta(minutes=minute), {"a34004": {"Avg": value,
-                               "Flag": "N"}, "a34002": {"Avg": value * 1.6, "Flag": "N"}})  # fmt: skip
+        packet = minute_packet(
+            episode_station,
+            START + timedelta(minutes=minute),
+            {"a34004": {"Avg": value, "Flag": "N"}, "a34002": {"Avg": value * 1.6, "Flag": "N"}},
+        )
         with django_capture_on_commit_callbacks(execute=True):
             result = readings_store([packet], peers=["10.0.0.8:50000"])
         assert result.accepted == [True]

@@ -27,8 +27,16 @@ def minutes(n, start=0):
 
 
 def rule(**fields):
-    base = {"kind": AlertKind.THRESHOLD, "raise_level": 115.0, "clear_level": 75.0, "effective_clear_level": 75.0,
-            "window_minutes": 30, "hot_measure": HotMeasure.RATIO, "min_neighbours": 2, "min_delta": None}  # fmt: skip
+    base = {
+        "kind": AlertKind.THRESHOLD,
+        "raise_level": 115.0,
+        "clear_level": 75.0,
+        "effective_clear_level": 75.0,
+        "window_minutes": 30,
+        "hot_measure": HotMeasure.RATIO,
+        "min_neighbours": 2,
+        "min_delta": None,
+    }
     base.update(fields)
     if "clear_level" in fields and "effective_clear_level" not in fields:
         base["effective_clear_level"] = fields["clear_level"]
@@ -90,8 +98,7 @@ def test_a_hot_station_by_ratio_also_needs_the_minimum_excess():
     me = Series(minutes(3), np.array([12.0, 90, 90]))
     others = [Series(minutes(3), np.array([4.0, 30, 30])), Series(minutes(3), np.array([4.0, 30, 30]))]
 
-    judged = judge(rule(kind=AlertKind.HOT_GRID, raise_level=2.0, clear_level=1.5, min_delta=35), me,
-                   neighbours=others)  # fmt: skip
+    judged = judge(rule(kind=AlertKind.HOT_GRID, raise_level=2.0, clear_level=1.5, min_delta=35), me, neighbours=others)
 
     assert list(judged.metric) == [3.0, 3.0, 3.0]
     assert list(judged.above) == [False, True, True]  # 12 vs 4 is 3×, but only 8 above
@@ -100,8 +107,11 @@ def test_a_hot_station_by_ratio_also_needs_the_minimum_excess():
 def test_a_hot_station_needs_enough_neighbours():
     me = Series(minutes(2), np.array([90.0, 90]))
 
-    judged = judge(rule(kind=AlertKind.HOT_GRID, raise_level=2.0, clear_level=1.5), me,
-                   neighbours=[Series(minutes(2), np.array([30.0, 30]))])  # fmt: skip
+    judged = judge(
+        rule(kind=AlertKind.HOT_GRID, raise_level=2.0, clear_level=1.5),
+        me,
+        neighbours=[Series(minutes(2), np.array([30.0, 30]))],
+    )
 
     assert np.isnan(judged.metric).all() and not judged.above.any()
 
@@ -109,8 +119,15 @@ def test_a_hot_station_needs_enough_neighbours():
 def steps_of(values, *, duration=5, clear=10, is_open=False, first=0):
     series = Series(minutes(len(values)), np.array(values, dtype=float))
     judged = judge(rule(), series)
-    found = walk(series.times, judged, first=first, is_open=is_open, duration_s=duration * MINUTE,
-                 clear_s=clear * MINUTE, max_gap=10 * MINUTE)  # fmt: skip
+    found = walk(
+        series.times,
+        judged,
+        first=first,
+        is_open=is_open,
+        duration_s=duration * MINUTE,
+        clear_s=clear * MINUTE,
+        max_gap=10 * MINUTE,
+    )
     return [(s.action, s.index, s.run_start) for s in found]
 
 
@@ -131,8 +148,11 @@ def test_only_new_readings_are_replayed():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.floats(min_value=0, max_value=300, allow_nan=False), max_size=120), st.integers(0, 10),
-       st.integers(0, 10))  # fmt: skip
+@given(
+    st.lists(st.floats(min_value=0, max_value=300, allow_nan=False), max_size=120),
+    st.integers(0, 10),
+    st.integers(0, 10),
+)
 def test_raises_and_clears_alternate_and_each_is_justified(values, duration, clear):
     found = steps_of(values, duration=duration, clear=clear)
 

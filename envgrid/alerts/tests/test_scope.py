@@ -27,8 +27,13 @@ def alerts(quiet_district, make_rule):
     make_rule(opens_case=True, station_kinds=["micro"])
     cuihu = Unit.objects.get(name="翠湖街道办事处")
     safety = CaseCategory.objects.get(code="safety")  # another category: its own case, not joined to the first
-    make_rule(name="柳湾专用", opens_case=True, lead_unit=cuihu, category=safety, region=Station.objects.get(
-        mn="5A4A000000000000000B0011").grid.street)  # fmt: skip
+    make_rule(
+        name="柳湾专用",
+        opens_case=True,
+        lead_unit=cuihu,
+        category=safety,
+        region=Station.objects.get(mn="5A4A000000000000000B0011").grid.street,
+    )
     found = {}
     for mn in ("5A4A000000000000000B0001", "5A4A000000000000000B000A", "5A4A000000000000000B0011"):
         station = Station.objects.get(mn=mn)
@@ -128,8 +133,16 @@ def test_the_list_page_and_api_take_a_fixed_number_of_queries(alerts, people, cl
     assert len(api_after) == len(api_before)
 
 
-RULE = {"name": "NO2 超标", "kind": AlertKind.THRESHOLD, "factor": Factor.NO2, "raise_level": 200, "clear_level": 150,
-        "duration_minutes": 10, "category": None, "station_kinds": ["micro"]}  # fmt: skip
+RULE = {
+    "name": "NO2 超标",
+    "kind": AlertKind.THRESHOLD,
+    "factor": Factor.NO2,
+    "raise_level": 200,
+    "clear_level": 150,
+    "duration_minutes": 10,
+    "category": None,
+    "station_kinds": ["micro"],
+}
 
 
 @pytest.fixture
@@ -188,9 +201,19 @@ def test_the_web_editor_is_for_admins(rule_data, people, client):
     assert client.get(reverse("alert-rule-list")).status_code == 200
 
     client.force_login(people["admin"])
-    form = {**rule_data, "cn": 2051, "suppress_minutes": 60, "window_minutes": 30, "hot_measure": "ratio",
-            "radius_m": 3000, "min_neighbours": 2, "clear_minutes": 0, "severity": "normal", "is_active": "on",
-            "opens_case": "on"}  # fmt: skip
+    form = {
+        **rule_data,
+        "cn": 2051,
+        "suppress_minutes": 60,
+        "window_minutes": 30,
+        "hot_measure": "ratio",
+        "radius_m": 3000,
+        "min_neighbours": 2,
+        "clear_minutes": 0,
+        "severity": "normal",
+        "is_active": "on",
+        "opens_case": "on",
+    }
     answer = client.post(reverse("alert-rule-create"), form)
     assert answer.status_code == 302
     rule = AlertRule.objects.get(name="NO2 超标")

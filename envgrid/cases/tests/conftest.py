@@ -35,9 +35,12 @@ def users(demo) -> dict:
     User = get_user_model()
     found = {u.username: u for u in User.objects.select_related("unit").filter(username__in=WEB_USERS)}
     housing = User.objects.create_user(
-        username="housing_staff", password=DEMO_PASSWORD, display_name="住建局职员",
-        role=Role.UNIT_STAFF, unit=Unit.objects.get(name=HOUSING),
-    )  # fmt: skip
+        username="housing_staff",
+        password=DEMO_PASSWORD,
+        display_name="住建局职员",
+        role=Role.UNIT_STAFF,
+        unit=Unit.objects.get(name=HOUSING),
+    )
     found["housing_staff"] = housing
     return found
 
@@ -61,9 +64,13 @@ def make_case(users, grid_of_member, emission):
     def make(**changes):
         lon, lat = point_in(grid_of_member)
         fields = {
-            "reporter": users["grid_member"], "title": "厂区烟囱冒黄烟", "category": emission,
-            "description": "下午三点起持续冒黄烟", "lon": lon, "lat": lat,
-        }  # fmt: skip
+            "reporter": users["grid_member"],
+            "title": "厂区烟囱冒黄烟",
+            "category": emission,
+            "description": "下午三点起持续冒黄烟",
+            "lon": lon,
+            "lat": lat,
+        }
         fields.update(changes)
         return case_report(**fields)
 

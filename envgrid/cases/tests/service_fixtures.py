@@ -35,6 +35,11 @@ def reported(people, member_grid, industrial):
 
     lon, lat = inside_point(member_grid)
     return case_report(
-        reporter=people["grid_member"], title="厂区烟囱冒黄烟", category=industrial,
-        description="下午三点起持续冒黄烟", lon=lon, lat=lat, files=[jpeg()],
-    )  # fmt: skip
+        reporter=people["grid_member"],
+        title="厂区烟囱冒黄烟",
+        category=industrial,
+        description="下午三点起持续冒黄烟",
+        lon=lon,
+        lat=lat,
+        files=[jpeg()],
+    )

@@ -137,10 +137,13 @@ def test_one_case_from_a_phone_report_to_closure(browser, live_server, phone_pag
     review.goto(review.base_url + f"/cases/{case.pk}/")
     events = review.get_by_test_id("event")
     steps = [
-        ("report", "grid_member", CaseStatus.REPORTED), ("accept", "dispatcher", CaseStatus.ACCEPTED),
-        ("dispatch", "dispatcher", CaseStatus.DISPATCHED), ("sign", "unit_staff", CaseStatus.SIGNED),
-        ("feedback", "unit_staff", CaseStatus.FED_BACK), ("verify_pass", "grid_member", CaseStatus.CLOSED),
-    ]  # fmt: skip
+        ("report", "grid_member", CaseStatus.REPORTED),
+        ("accept", "dispatcher", CaseStatus.ACCEPTED),
+        ("dispatch", "dispatcher", CaseStatus.DISPATCHED),
+        ("sign", "unit_staff", CaseStatus.SIGNED),
+        ("feedback", "unit_staff", CaseStatus.FED_BACK),
+        ("verify_pass", "grid_member", CaseStatus.CLOSED),
+    ]
     assert events.count() == len(steps)
     with translation.override("zh-hans"):
         for i, (action, username, status) in enumerate(steps):
@@ -193,7 +196,10 @@ def test_bulk_accept_from_the_dispatchers_queue(browser, live_server, make_case)
     desk.get_by_test_id("bulk-done").wait_for()
     desk.wait_for_function("document.querySelectorAll('[data-testid=case-row]').length === 1")
 
-    assert [c.status for c in Case.objects.order_by("pk")] == [CaseStatus.ACCEPTED, CaseStatus.ACCEPTED,
-                                                               CaseStatus.REPORTED]  # fmt: skip
+    assert [c.status for c in Case.objects.order_by("pk")] == [
+        CaseStatus.ACCEPTED,
+        CaseStatus.ACCEPTED,
+        CaseStatus.REPORTED,
+    ]
     desk.screenshot(path=SHOTS.format("desk-bulk"), full_page=True)
     desk.context.close()

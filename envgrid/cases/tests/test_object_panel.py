@@ -19,9 +19,15 @@ pytestmark = pytest.mark.django_db
 def plant(users, grid_of_member):
     lon, lat = point_in(grid_of_member)
     return source_services.object_create(
-        actor=None, family=SourceFamily.objects.get(code="industrial"), kind="enterprise", name="示例化工厂",
-        code="QY-PANEL", lon=lon, lat=lat, typed={},
-    )  # fmt: skip
+        actor=None,
+        family=SourceFamily.objects.get(code="industrial"),
+        kind="enterprise",
+        name="示例化工厂",
+        code="QY-PANEL",
+        lon=lon,
+        lat=lat,
+        typed={},
+    )
 
 
 def test_cases_registers_its_card_on_the_object_page():
@@ -32,9 +38,13 @@ def test_the_object_page_lists_the_cases_about_it(users, plant, emission):
     empty = object_cases_card(plant, users["dispatcher"])
     assert "object-cases" not in empty
     case = case_report(
-        reporter=users["grid_member"], title="冒黑烟", category=emission, lon=plant.lon, lat=plant.lat,
+        reporter=users["grid_member"],
+        title="冒黑烟",
+        category=emission,
+        lon=plant.lon,
+        lat=plant.lat,
         supervised_object=plant,
-    )  # fmt: skip
+    )
     client = Client()
     client.force_login(users["dispatcher"])
     page = client.get(reverse("source-detail", args=[plant.pk])).content.decode()

@@ -345,10 +345,24 @@ def test_get_request_xml_has_every_field(client, file_request):
     assert request.findtext("lat") == "34.8" and request.findtext("long") == "113.6"
     assert request.find("status_notes").text is None
     assert [child.tag for child in request] == [
-        "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-        "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
-        "address", "address_id", "zipcode", "lat", "long", "media_url",
-    ]  # fmt: skip
+        "service_request_id",
+        "status",
+        "status_notes",
+        "service_name",
+        "service_code",
+        "description",
+        "agency_responsible",
+        "service_notice",
+        "requested_datetime",
+        "updated_datetime",
+        "expected_datetime",
+        "address",
+        "address_id",
+        "zipcode",
+        "lat",
+        "long",
+        "media_url",
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
@@ -546,11 +560,29 @@ def test_no_personal_data_or_internal_note_in_any_open311_answer(client, partner
     assert (closed.reporter_name, closed.reporter_phone) == (REPORTER_NAME, REPORTER_PHONE)
 
     secrets = [
-        REPORTER_NAME, REPORTER_PHONE, REPORTER_EMAIL, "device-42", "acct-7", DISPATCHER_NAME, HANDLER_NAME,
-        "o311-dispatcher", "o311-handler", INTERNAL_NOTE, FEEDBACK_NOTE, "甲乙丙", partner.api_key, partner.name,
-    ]  # fmt: skip
-    paths = ["discovery", "services", "services/industrial.emission", "requests", f"requests/{closed.number}",
-             f"requests/{rejected.number}"]  # fmt: skip
+        REPORTER_NAME,
+        REPORTER_PHONE,
+        REPORTER_EMAIL,
+        "device-42",
+        "acct-7",
+        DISPATCHER_NAME,
+        HANDLER_NAME,
+        "o311-dispatcher",
+        "o311-handler",
+        INTERNAL_NOTE,
+        FEEDBACK_NOTE,
+        "甲乙丙",
+        partner.api_key,
+        partner.name,
+    ]
+    paths = [
+        "discovery",
+        "services",
+        "services/industrial.emission",
+        "requests",
+        f"requests/{closed.number}",
+        f"requests/{rejected.number}",
+    ]
     for path in paths:
         for fmt in ("json", "xml"):
             for language in ("en", "zh-hans"):

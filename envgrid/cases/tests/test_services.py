@@ -203,9 +203,12 @@ def test_routing_prefers_the_category_rule_then_the_place(reported, people, memb
     lead, co = route_case(reported)
     assert (lead.name, co) == ("生态环境分局", [])
     other = services.case_report(
-        reporter=people["grid_member"], title="其他问题", category=CaseCategory.objects.get(code="other"),
-        lon=reported.lon, lat=reported.lat,
-    )  # fmt: skip
+        reporter=people["grid_member"],
+        title="其他问题",
+        category=CaseCategory.objects.get(code="other"),
+        lon=reported.lon,
+        lat=reported.lat,
+    )
     lead, _co = route_case(other)
     assert lead == member_grid.street.unit  # no category rule: the street government of the place
     grid_rule = RoutingRule.objects.create(category=None, grid=member_grid, unit=Unit.objects.get(name="应急管理局"))
@@ -237,7 +240,9 @@ def test_overdue_marks_once_then_escalates_after_the_second_threshold(reported, 
     assert services.cases_mark_overdue(now=much_later) == {"overdue": 0, "escalated": 1}
     assert Notification.objects.filter(verb="case.escalated", recipient=people["leader"]).count() == 1
     assert list(case.events.filter(action__in=["overdue", "escalate"]).values_list("action", flat=True)) == [
-        "overdue", "escalate"]  # fmt: skip
+        "overdue",
+        "escalate",
+    ]
 
 
 def test_refused_attachment_leaves_no_case_behind(people, industrial, member_grid):

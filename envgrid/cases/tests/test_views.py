@@ -64,18 +64,29 @@ def test_dispatcher_has_every_queue_with_its_count(loop, users, login):
 
     assert response.status_code == 200
     assert tab_counts(response) == {
-        "reported": 1, "to_dispatch": 1, "to_sign": 1, "in_progress": 1, "to_verify": 1, "overdue": 0,
-        "mine": 0, "all": 5,
-    }  # fmt: skip
+        "reported": 1,
+        "to_dispatch": 1,
+        "to_sign": 1,
+        "in_progress": 1,
+        "to_verify": 1,
+        "overdue": 0,
+        "mine": 0,
+        "all": 5,
+    }
     assert response.context["queue"] == "reported"
     assert listed(response) == {loop["reported"].number}
 
 
 @pytest.mark.parametrize(
     ("queue", "stage"),
-    [("reported", "reported"), ("to_dispatch", "accepted"), ("to_sign", "dispatched"), ("in_progress", "signed"),
-     ("to_verify", "fed_back")],
-)  # fmt: skip
+    [
+        ("reported", "reported"),
+        ("to_dispatch", "accepted"),
+        ("to_sign", "dispatched"),
+        ("in_progress", "signed"),
+        ("to_verify", "fed_back"),
+    ],
+)
 def test_each_dispatcher_queue_lists_its_stage(loop, users, login, queue, stage):
     response = login(users["dispatcher"]).get(reverse("case-queue"), {"queue": queue})
 
@@ -450,17 +461,21 @@ def test_bulk_accept_reports_each_case_and_refuses_a_stale_one(make_case, users,
 
     response = login(users["dispatcher"]).post(
         reverse("case-bulk"),
-        {"action": "accept", "ids": [f"{c.pk}:{v}" for c, v in
-                                     ((first, first.version), (second, second.version), (stale, old_version))]},
+        {
+            "action": "accept",
+            "ids": [f"{c.pk}:{v}" for c, v in ((first, first.version), (second, second.version), (stale, old_version))],
+        },
         **HTMX,
-    )  # fmt: skip
+    )
 
     assert response.status_code == 200 and response["HX-Trigger"] == "casesChanged"
     assert response.context["done"] == [first.number, second.number]
     assert [number for number, _message in response.context["failed"]] == [stale.number]
     assert set(Case.objects.filter(status=CaseStatus.ACCEPTED).values_list("pk", flat=True)) == {
-        first.pk, second.pk, stale.pk
-    }  # fmt: skip
+        first.pk,
+        second.pk,
+        stale.pk,
+    }
 
 
 def test_bulk_dispatch_routes_each_case_by_the_table(make_case, users, login):
@@ -497,16 +512,28 @@ def test_dispatcher_reports_a_hotline_call_at_the_desk(users, login, emission, g
 
     response = login(users["dispatcher"]).post(
         reverse("case-report"),
-        {"title": "市民来电反映油烟", "category": emission.pk, "severity": "urgent", "channel": Channel.HOTLINE,
-         "description": "晚上七点油烟很大", "address": "幸福路8号", "lon": lon, "lat": lat, "crs": "wgs84",
-         "photos": [jpeg()]},
-    )  # fmt: skip
+        {
+            "title": "市民来电反映油烟",
+            "category": emission.pk,
+            "severity": "urgent",
+            "channel": Channel.HOTLINE,
+            "description": "晚上七点油烟很大",
+            "address": "幸福路8号",
+            "lon": lon,
+            "lat": lat,
+            "crs": "wgs84",
+            "photos": [jpeg()],
+        },
+    )
 
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("case-detail", args=[case.pk])
     assert (case.channel, case.severity, case.grid, case.reporter) == (
-        Channel.HOTLINE, "urgent", grid_of_member, users["dispatcher"]
-    )  # fmt: skip
+        Channel.HOTLINE,
+        "urgent",
+        grid_of_member,
+        users["dispatcher"],
+    )
     assert case.attachments.count() == 1
 
 
@@ -518,9 +545,16 @@ def test_a_point_picked_on_a_gcj02_map_is_stored_in_wgs84(users, login, emission
 
     login(users["dispatcher"]).post(
         reverse("case-report"),
-        {"title": "t", "category": emission.pk, "severity": "normal", "channel": Channel.HOTLINE,
-         "lon": shown_lon, "lat": shown_lat, "crs": "gcj02"},
-    )  # fmt: skip
+        {
+            "title": "t",
+            "category": emission.pk,
+            "severity": "normal",
+            "channel": Channel.HOTLINE,
+            "lon": shown_lon,
+            "lat": shown_lat,
+            "crs": "gcj02",
+        },
+    )
 
     case = Case.objects.get()
     assert case.lon == pytest.approx(lon, abs=1e-5) and case.lat == pytest.approx(lat, abs=1e-5)
@@ -539,9 +573,16 @@ def test_grid_member_reports_from_the_phone_with_gps_and_a_photo(users, login, e
 
     response = login(users["grid_member"]).post(
         reverse("phone-report"),
-        {"title": "河边垃圾焚烧", "category": emission.pk, "lon": lon, "lat": lat, "crs": "wgs84", "accuracy": 12,
-         "photos": [jpeg(gps=(lon, lat))]},
-    )  # fmt: skip
+        {
+            "title": "河边垃圾焚烧",
+            "category": emission.pk,
+            "lon": lon,
+            "lat": lat,
+            "crs": "wgs84",
+            "accuracy": 12,
+            "photos": [jpeg(gps=(lon, lat))],
+        },
+    )
 
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("phone-case", args=[case.pk])

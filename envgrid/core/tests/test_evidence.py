@@ -151,8 +151,13 @@ def test_a_fresh_worker_refusing_the_bomb_stays_under_300_mb(bomb, tmp_path):
 
     run = subprocess.run(
         [sys.executable, "-c", WORKER, str(path)],
-        cwd=Path(__file__).resolve().parents[3], env=env, capture_output=True, text=True, timeout=120, check=True,
-    )  # fmt: skip
+        cwd=Path(__file__).resolve().parents[3],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
 
     measured = json.loads(run.stdout.strip().splitlines()[-1])
     assert measured["code"] == "attachment_refused"

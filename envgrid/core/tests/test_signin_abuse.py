@@ -85,10 +85,11 @@ def test_the_token_endpoint_has_the_same_rate_per_address(client):
     url = reverse("api-token")
     with time_machine.travel(START, tick=False):
         codes = [
-            client.post(url, {"username": f"n{i}", "password": "x"}, content_type="application/json",
-                        REMOTE_ADDR="198.51.100.7").status_code
+            client.post(
+                url, {"username": f"n{i}", "password": "x"}, content_type="application/json", REMOTE_ADDR="198.51.100.7"
+            ).status_code
             for i in range(4)
-        ]  # fmt: skip
+        ]
     assert codes == [400, 400, 400, 429]
 
 

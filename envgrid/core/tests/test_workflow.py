@@ -81,10 +81,16 @@ def _event(actor, log):
     from envgrid.cases.models import CaseEvent
 
     def write(locked, from_status, data):
-        log.append(CaseEvent.objects.create(
-            case=locked, **CaseEvent.actor_fields(actor), action="accept", from_status=from_status,
-            to_status=locked.status, data=data,
-        ))  # fmt: skip
+        log.append(
+            CaseEvent.objects.create(
+                case=locked,
+                **CaseEvent.actor_fields(actor),
+                action="accept",
+                from_status=from_status,
+                to_status=locked.status,
+                data=data,
+            )
+        )
 
     return write
 

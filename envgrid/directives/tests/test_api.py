@@ -31,10 +31,18 @@ def test_route_names_are_apart_from_the_web_names():
 def test_dispatcher_issues_to_all_streets_and_a_unit_then_the_walk_through_the_actions(people, bureau):
     dispatcher, staff = client_for(people["dispatcher"]), client_for(people["unit_staff"])
 
-    created = dispatcher.post("/api/v1/directives/", {
-        "title": "夜查", "body": "22时前反馈", "unit_groups": ["all_streets"], "units": [bureau.pk],
-        "feedback_within_hours": 2, "figure_names": ["检查点位数"],
-    }, format="json")  # fmt: skip
+    created = dispatcher.post(
+        "/api/v1/directives/",
+        {
+            "title": "夜查",
+            "body": "22时前反馈",
+            "unit_groups": ["all_streets"],
+            "units": [bureau.pk],
+            "feedback_within_hours": 2,
+            "figure_names": ["检查点位数"],
+        },
+        format="json",
+    )
 
     assert created.status_code == 201, created.json()
     body = created.json()

@@ -117,8 +117,11 @@ def test_refusals_in_the_api_answer_with_codes_and_change_nothing(issue, people,
     close = post("leader", f"/api/v1/directives/{d1.pk}/close/")
     sign = post("leader", f"/api/v1/directives/{d1.pk}/sign/")
     foreign = post("unit_staff", f"/api/v1/directives/{d2.pk}/feedback/", {"text": "越权反馈"})
-    create = post("unit_lead", "/api/v1/directives/", {"title": "越权下发", "unit_groups": ["all_streets"],
-                                                       "feedback_within_hours": 2})  # fmt: skip
+    create = post(
+        "unit_lead",
+        "/api/v1/directives/",
+        {"title": "越权下发", "unit_groups": ["all_streets"], "feedback_within_hours": 2},
+    )
 
     assert (urge.status_code, urge.json()["code"]) == (403, "permission_denied")
     assert (close.status_code, close.json()["code"]) == (403, "permission_denied")

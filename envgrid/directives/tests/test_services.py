@@ -63,8 +63,12 @@ def test_issue_mixes_a_group_with_chosen_units_without_repeats(issue, bureau, ri
 def test_issue_at_a_given_time_with_figures_and_a_file(issue, bureau):
     due = timezone.now() + dt.timedelta(hours=5)
 
-    directive = issue([bureau], feedback_due_at=due, figure_names=[" 检查点位数 ", "发现问题数", "检查点位数"],
-                      files=[jpeg("通知.jpg")])  # fmt: skip
+    directive = issue(
+        [bureau],
+        feedback_due_at=due,
+        figure_names=[" 检查点位数 ", "发现问题数", "检查点位数"],
+        files=[jpeg("通知.jpg")],
+    )
 
     assert directive.feedback_due_at == due
     assert directive.figure_names == ["检查点位数", "发现问题数"]
@@ -157,9 +161,12 @@ def test_feedback_on_time_keeps_text_figures_and_photos(issue, people, bureau):
     services.directive_sign(directive=directive, actor=people["unit_staff"])
 
     services.directive_feedback(
-        directive=directive, actor=people["unit_staff"], text="夜查工地12处，发现问题3个，已交办整改。",
-        figures={"检查点位数": 12, "problems_found": "3"}, files=[jpeg("夜查.jpg")],
-    )  # fmt: skip
+        directive=directive,
+        actor=people["unit_staff"],
+        text="夜查工地12处，发现问题3个，已交办整改。",
+        figures={"检查点位数": 12, "problems_found": "3"},
+        files=[jpeg("夜查.jpg")],
+    )
 
     target = row(directive, bureau)
     assert target.status == TargetStatus.FED_BACK and not target.is_late
@@ -372,12 +379,22 @@ def test_closing_with_stop_ends_the_daily_series(issue, people, river_street):
 
 def test_a_daily_directive_needs_its_time_and_hours(people, river_street):
     with pytest.raises(DirectiveError) as no_time:
-        services.directive_issue(actor=people["dispatcher"], title="夜查", units=[river_street],
-                                 feedback_within_hours=2, recurrence=Recurrence.DAILY)  # fmt: skip
+        services.directive_issue(
+            actor=people["dispatcher"],
+            title="夜查",
+            units=[river_street],
+            feedback_within_hours=2,
+            recurrence=Recurrence.DAILY,
+        )
     with pytest.raises(DirectiveError) as fixed_deadline:
-        services.directive_issue(actor=people["dispatcher"], title="夜查", units=[river_street],
-                                 feedback_due_at=timezone.now() + dt.timedelta(hours=3),
-                                 recurrence=Recurrence.DAILY, recurrence_time=dt.time(21))  # fmt: skip
+        services.directive_issue(
+            actor=people["dispatcher"],
+            title="夜查",
+            units=[river_street],
+            feedback_due_at=timezone.now() + dt.timedelta(hours=3),
+            recurrence=Recurrence.DAILY,
+            recurrence_time=dt.time(21),
+        )
     assert no_time.value.code == fixed_deadline.value.code == "invalid"
 
 

@@ -27,11 +27,20 @@ def test_dispatcher_issues_to_all_streets_and_a_department_through_the_form(peop
     web = client_for(people["dispatcher"])
     assert web.get("/directives/new/").status_code == 200
 
-    response = web.post("/directives/new/", {
-        "title": "今晚21时开展夜查", "body": "重点检查工地苫盖、道路洒水。", "groups": ["all_streets"],
-        "units": [bureau.pk], "deadline_kind": "hours", "feedback_within_hours": "2.5", "recurrence": "none",
-        "figure_names": "检查点位数\n发现问题数\n", "files": [jpeg("通知.jpg")],
-    })  # fmt: skip
+    response = web.post(
+        "/directives/new/",
+        {
+            "title": "今晚21时开展夜查",
+            "body": "重点检查工地苫盖、道路洒水。",
+            "groups": ["all_streets"],
+            "units": [bureau.pk],
+            "deadline_kind": "hours",
+            "feedback_within_hours": "2.5",
+            "recurrence": "none",
+            "figure_names": "检查点位数\n发现问题数\n",
+            "files": [jpeg("通知.jpg")],
+        },
+    )
 
     directive = Directive.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/directives/{directive.pk}/"
@@ -46,14 +55,27 @@ def test_issue_form_with_a_datetime_and_daily_repetition(people, river_street):
     web = client_for(people["dispatcher"])
     due = timezone.localtime() + dt.timedelta(hours=3)
 
-    at_time = web.post("/directives/new/", {
-        "title": "按时反馈", "units": [river_street.pk], "deadline_kind": "at",
-        "feedback_due_at": due.strftime("%Y-%m-%dT%H:%M"), "recurrence": "none",
-    })  # fmt: skip
-    daily = web.post("/directives/new/", {
-        "title": "每晚夜查", "units": [river_street.pk], "deadline_kind": "hours", "feedback_within_hours": "2",
-        "recurrence": "daily", "recurrence_time": "21:00",
-    })  # fmt: skip
+    at_time = web.post(
+        "/directives/new/",
+        {
+            "title": "按时反馈",
+            "units": [river_street.pk],
+            "deadline_kind": "at",
+            "feedback_due_at": due.strftime("%Y-%m-%dT%H:%M"),
+            "recurrence": "none",
+        },
+    )
+    daily = web.post(
+        "/directives/new/",
+        {
+            "title": "每晚夜查",
+            "units": [river_street.pk],
+            "deadline_kind": "hours",
+            "feedback_within_hours": "2",
+            "recurrence": "daily",
+            "recurrence_time": "21:00",
+        },
+    )
 
     assert at_time.status_code == daily.status_code == 302
     first, second = Directive.objects.order_by("pk")
@@ -65,12 +87,22 @@ def test_issue_form_with_a_datetime_and_daily_repetition(people, river_street):
     ("data", "field"),
     [
         ({"title": "没有单位", "deadline_kind": "hours", "feedback_within_hours": "2", "recurrence": "none"}, "units"),
-        ({"title": "每日无时间", "groups": ["all_streets"], "deadline_kind": "hours", "feedback_within_hours": "2",
-          "recurrence": "daily"}, "recurrence_time"),
-        ({"title": "无期限", "groups": ["all_streets"], "deadline_kind": "at", "recurrence": "none"},
-         "feedback_due_at"),
+        (
+            {
+                "title": "每日无时间",
+                "groups": ["all_streets"],
+                "deadline_kind": "hours",
+                "feedback_within_hours": "2",
+                "recurrence": "daily",
+            },
+            "recurrence_time",
+        ),
+        (
+            {"title": "无期限", "groups": ["all_streets"], "deadline_kind": "at", "recurrence": "none"},
+            "feedback_due_at",
+        ),
     ],
-)  # fmt: skip
+)
 def test_issue_form_explains_what_is_missing_and_issues_nothing(people, data, field):
     response = client_for(people["dispatcher"]).post("/directives/new/", data)
     assert response.status_code == 400
@@ -80,10 +112,16 @@ def test_issue_form_explains_what_is_missing_and_issues_nothing(people, data, fi
 
 def test_past_deadline_is_refused_by_the_service_and_shown_on_the_form(people, bureau):
     past = (timezone.localtime() - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
-    response = client_for(people["dispatcher"]).post("/directives/new/", {
-        "title": "过去的期限", "units": [bureau.pk], "deadline_kind": "at", "feedback_due_at": past,
-        "recurrence": "none",
-    })  # fmt: skip
+    response = client_for(people["dispatcher"]).post(
+        "/directives/new/",
+        {
+            "title": "过去的期限",
+            "units": [bureau.pk],
+            "deadline_kind": "at",
+            "feedback_due_at": past,
+            "recurrence": "none",
+        },
+    )
     assert response.status_code == 400
     assert response.context["form"].non_field_errors()
     assert not Directive.objects.exists()
@@ -97,9 +135,15 @@ def test_unit_staff_signs_then_feeds_back_with_figures_and_a_photo(issue, people
     assert b'data-testid="urge-all"' not in page.content
 
     assert web.post(f"/directives/{directive.pk}/sign/").status_code == 302
-    response = web.post(f"/directives/{directive.pk}/feedback/", {
-        "text": "已夜查", "figure_0": "12", "extra_figures": "发现问题数 = 3", "photos": [jpeg()],
-    })  # fmt: skip
+    response = web.post(
+        f"/directives/{directive.pk}/feedback/",
+        {
+            "text": "已夜查",
+            "figure_0": "12",
+            "extra_figures": "发现问题数 = 3",
+            "photos": [jpeg()],
+        },
+    )
 
     assert response.status_code == 302
     target = DirectiveTarget.objects.get(directive=directive)
@@ -177,8 +221,9 @@ def test_list_filters_and_htmx_table(issue, people, bureau):
 
 
 @pytest.mark.parametrize("username", ["dispatcher", "unit_staff", "leader"])
-def test_list_query_count_does_not_grow_with_directives(issue, people, bureau, river_street, username,
-                                                        django_assert_max_num_queries):  # fmt: skip
+def test_list_query_count_does_not_grow_with_directives(
+    issue, people, bureau, river_street, username, django_assert_max_num_queries
+):
     web = client_for(people[username])
     for i in range(3):
         issue([bureau, river_street], title=f"指令{i}")
@@ -231,8 +276,13 @@ def test_home_counts_for_a_unit_and_for_the_command_centre(issue, people, bureau
 
 
 def test_navigation_shows_directives_to_units_and_the_command_centre_only(people, district):
-    for username, shown in [("dispatcher", True), ("unit_staff", True), ("leader", True), ("river_chief", True),
-                            ("grid_member", False)]:  # fmt: skip
+    for username, shown in [
+        ("dispatcher", True),
+        ("unit_staff", True),
+        ("leader", True),
+        ("river_chief", True),
+        ("grid_member", False),
+    ]:
         response = client_for(people[username]).get("/")
         urls = [item["url"] for item in response.context["nav_items"]]
         assert ("/directives/" in urls) == shown, username

@@ -60,14 +60,23 @@ def make_enterprise(district):
         grid = grid or Grid.objects.order_by("code")[n % 5]
         lon, lat = point_in(grid)
         obj = SupervisedObject.objects.create(
-            family=SourceFamily.objects.get(code="industrial"), kind="enterprise", name=name or f"测试企业{n}",
-            code=f"QY-{n:04d}", lon=lon, lat=lat, grid=grid, street=grid.street, address=f"测试路{n}号",
-        )  # fmt: skip
+            family=SourceFamily.objects.get(code="industrial"),
+            kind="enterprise",
+            name=name or f"测试企业{n}",
+            code=f"QY-{n:04d}",
+            lon=lon,
+            lat=lat,
+            grid=grid,
+            street=grid.street,
+            address=f"测试路{n}号",
+        )
         EnterpriseDetail.objects.create(supervised_object=obj, performance_grade=grade, industry="铸造")
         Responsibility.objects.create(
-            supervised_object=obj, unit=owner_unit, person=person,
+            supervised_object=obj,
+            unit=owner_unit,
+            person=person,
             valid_from=timezone.localdate() - dt.timedelta(days=30),
-        )  # fmt: skip
+        )
         return obj
 
     return _make
@@ -81,8 +90,9 @@ def listed(make_enterprise, people, bureau, street):
     second = make_enterprise(street, people["river_chief"], name="东风建材有限公司")
     for obj in (first, second):
         for level, text in (("yellow", "限产20%"), ("orange", "停止2号生产线，限产30%"), ("red", "全厂停产")):
-            ReductionMeasure.objects.create(supervised_object=obj, level=level, measures=text,
-                                            heavy_truck_ban=level != "yellow")  # fmt: skip
+            ReductionMeasure.objects.create(
+                supervised_object=obj, level=level, measures=text, heavy_truck_ban=level != "yellow"
+            )
     return first, second
 
 
@@ -96,9 +106,15 @@ def put_on_duty(unit: Unit, person=None, *, day: dt.date | None = None, shift: s
             day -= dt.timedelta(days=1)
     starts_at, ends_at = shift_row.span(day)
     return DutyAssignment.objects.create(
-        unit=unit, date=day, shift=shift_row, person=person, name=name, phone="13800000000",
-        starts_at=starts_at, ends_at=ends_at,
-    )  # fmt: skip
+        unit=unit,
+        date=day,
+        shift=shift_row,
+        person=person,
+        name=name,
+        phone="13800000000",
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
 
 
 def xlsx(header: list, rows: list[list]) -> bytes:

@@ -37,15 +37,25 @@ def ids(response) -> set[int]:
 
 @pytest.mark.parametrize(
     ("username", "expected"),
-    [("dispatcher", "all"), ("admin", "all"), ("leader", "all"), ("taskforce_lead", "all"),
-     ("unit_lead", "bureau"), ("unit_staff", "bureau"), ("river_chief", "street"), ("grid_member", "none"),
-     ("grid_head", "none")],
-)  # fmt: skip
+    [
+        ("dispatcher", "all"),
+        ("admin", "all"),
+        ("leader", "all"),
+        ("taskforce_lead", "all"),
+        ("unit_lead", "bureau"),
+        ("unit_staff", "bureau"),
+        ("river_chief", "street"),
+        ("grid_member", "none"),
+        ("grid_head", "none"),
+    ],
+)
 def test_spot_checks_are_listed_within_each_roles_scope(active, api, bureau, street, username, expected):
     wanted = {
-        "all": SpotCheck.objects.all(), "bureau": SpotCheck.objects.filter(unit=bureau),
-        "street": SpotCheck.objects.filter(unit=street), "none": SpotCheck.objects.none(),
-    }[expected]  # fmt: skip
+        "all": SpotCheck.objects.all(),
+        "bureau": SpotCheck.objects.filter(unit=bureau),
+        "street": SpotCheck.objects.filter(unit=street),
+        "none": SpotCheck.objects.none(),
+    }[expected]
     assert ids(api(username).get("/api/v1/spot-checks/?limit=500")) == set(wanted.values_list("pk", flat=True))
 
 
@@ -76,9 +86,11 @@ def test_a_unit_records_its_own_check_through_the_api_and_not_anothers(active, a
 
 def test_the_dispatcher_records_activates_and_lifts_a_warning(listed, api, clock):
     start, end = clock.now.isoformat(), clock.at(days=1).isoformat()
-    created = api("dispatcher").post("/api/v1/warnings/", {"document_number": "鹿高攻坚办〔2026〕3号",
-                                                            "level": "yellow", "starts_at": start, "ends_at": end},
-                                      format="json")  # fmt: skip
+    created = api("dispatcher").post(
+        "/api/v1/warnings/",
+        {"document_number": "鹿高攻坚办〔2026〕3号", "level": "yellow", "starts_at": start, "ends_at": end},
+        format="json",
+    )
     assert created.status_code == 201, created.content
     pk = created.json()["id"]
     activated = api("dispatcher").post(f"/api/v1/warnings/{pk}/activate/", {}, format="json")
@@ -98,8 +110,12 @@ def test_the_dispatcher_records_activates_and_lifts_a_warning(listed, api, clock
 @pytest.mark.parametrize("username", ["unit_lead", "leader", "grid_member", "river_chief"])
 def test_only_the_command_centre_records_or_activates_warnings(listed, record, api, clock, username):
     warning = record()
-    payload = {"document_number": "X", "level": "red", "starts_at": clock.now.isoformat(),
-               "ends_at": clock.at(days=1).isoformat()}  # fmt: skip
+    payload = {
+        "document_number": "X",
+        "level": "red",
+        "starts_at": clock.now.isoformat(),
+        "ends_at": clock.at(days=1).isoformat(),
+    }
     response = api(username).post("/api/v1/warnings/", payload, format="json")
     assert response.status_code == 403
     assert api(username).post(f"/api/v1/warnings/{warning.pk}/activate/", {}, format="json").status_code == 403
@@ -133,9 +149,10 @@ def test_a_roster_import_through_the_api_reports_rows_and_columns(api, bureau):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = api("dispatcher").post(
-        "/api/v1/duty/import/", {"file": SimpleUploadedFile("duty.xlsx", content), "dry_run": "true"},
+        "/api/v1/duty/import/",
+        {"file": SimpleUploadedFile("duty.xlsx", content), "dry_run": "true"},
         format="multipart",
-    )  # fmt: skip
+    )
     assert response.status_code == 400 and response.json()["code"] == "import_invalid"
     assert {(d["row"], d["column"]) for d in response.json()["details"]} == {(2, "日期"), (2, "电话")}
 

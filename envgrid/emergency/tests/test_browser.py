@@ -29,8 +29,13 @@ def jpeg_payload(name: str) -> dict:
 
 def new_page(browser, live_server, *, phone: bool = False):
     if phone:
-        context = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740}, is_mobile=True,
-                                      has_touch=True, device_scale_factor=2)  # fmt: skip
+        context = browser.new_context(
+            locale="zh-CN",
+            viewport={"width": 360, "height": 740},
+            is_mobile=True,
+            has_touch=True,
+            device_scale_factor=2,
+        )
         context.grant_permissions(["geolocation"])
         context.set_geolocation({"longitude": 113.551, "latitude": 34.801, "accuracy": 12})
     else:
@@ -54,8 +59,9 @@ def record_on_phone(page, obj, *, violated: bool) -> None:
     page.wait_for_url(re.compile(r"/emergency/checks/$"))
 
 
-def test_orange_warning_to_spot_checks_to_a_case_on_the_live_board(browser, live_server, listed, people, bureau,
-                                                                    street):  # fmt: skip
+def test_orange_warning_to_spot_checks_to_a_case_on_the_live_board(
+    browser, live_server, listed, people, bureau, street
+):
     first, second = listed
     put_on_duty(bureau, people["unit_lead"])  # the street keeps no roster: the board flags it
 
@@ -89,8 +95,11 @@ def test_orange_warning_to_spot_checks_to_a_case_on_the_live_board(browser, live
     staff = new_page(browser, live_server, phone=True)
     sign_in(staff, "unit_staff")
     record_on_phone(staff, first, violated=False)
-    assert "已落实" in staff.get_by_test_id("phone-message").inner_text() if staff.get_by_test_id(
-        "phone-message").count() else True  # fmt: skip
+    assert (
+        "已落实" in staff.get_by_test_id("phone-message").inner_text()
+        if staff.get_by_test_id("phone-message").count()
+        else True
+    )
     chief = new_page(browser, live_server, phone=True)
     sign_in(chief, "river_chief")
     record_on_phone(chief, second, violated=True)

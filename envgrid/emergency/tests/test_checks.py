@@ -27,8 +27,9 @@ def first_check(warning, obj):
 def test_a_unit_records_a_compliant_check(active, listed, people, clock):
     check = first_check(active, listed[0])
 
-    check = spot_check_record(check=check, actor=people["unit_staff"], result="complied", files=[jpeg()],
-                      lon=113.55, lat=34.8)  # fmt: skip
+    check = spot_check_record(
+        check=check, actor=people["unit_staff"], result="complied", files=[jpeg()], lon=113.55, lat=34.8
+    )
 
     check.refresh_from_db()
     assert check.status == CheckStatus.COMPLIED and check.checked_by == people["unit_staff"]
@@ -39,8 +40,13 @@ def test_a_unit_records_a_compliant_check(active, listed, people, clock):
 def test_a_violation_opens_a_case_on_the_enterprise_routed_to_its_owner(active, listed, people, street):
     check = first_check(active, listed[1])
 
-    check = spot_check_record(check=check, actor=people["river_chief"], result="violated",
-                              note="2号线仍在生产，重型货车进出", files=[jpeg("line2.jpg")])  # fmt: skip
+    check = spot_check_record(
+        check=check,
+        actor=people["river_chief"],
+        result="violated",
+        note="2号线仍在生产，重型货车进出",
+        files=[jpeg("line2.jpg")],
+    )
 
     check.refresh_from_db()
     case = check.case
@@ -98,14 +104,21 @@ def test_a_check_recorded_after_its_window_is_late(active, listed, people, clock
 
 def test_the_board_counts_per_enterprise_and_unit_within_scope(active, listed, people, bureau, clock):
     spot_check_record(check=first_check(active, listed[0]), actor=people["unit_staff"], result="complied")
-    spot_check_record(check=first_check(active, listed[1]), actor=people["river_chief"], result="violated",
-                      note="未停产", files=[jpeg()])  # fmt: skip
+    spot_check_record(
+        check=first_check(active, listed[1]),
+        actor=people["river_chief"],
+        result="violated",
+        note="未停产",
+        files=[jpeg()],
+    )
     clock.advance(hours=3)  # 12:30: the first windows closed; the second ones opened
 
     board = selectors.warning_board(active, people["dispatcher"])
     assert board["totals"] == {"planned": 10, "due": 4, "done": 2, "violated": 1, "overdue": 0, "late": 0}
     assert {r["supervised_object__code"]: r["done"] for r in board["by_object"]} == {
-        listed[0].code: 1, listed[1].code: 1}  # fmt: skip
+        listed[0].code: 1,
+        listed[1].code: 1,
+    }
 
     mine = selectors.warning_board(active, people["unit_staff"])
     assert [r["unit__name"] for r in mine["by_unit"]] == [bureau.name]
@@ -122,8 +135,9 @@ def test_the_board_flags_duty_units_with_nobody_on_duty(active, people, bureau, 
     assert street.name in flagged and bureau.name not in flagged
 
 
-def test_board_queries_do_not_grow_with_the_enterprises(active, listed, people, make_enterprise, bureau,
-                                                        django_assert_max_num_queries):  # fmt: skip
+def test_board_queries_do_not_grow_with_the_enterprises(
+    active, listed, people, make_enterprise, bureau, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(8):
         selectors.warning_board(active, people["dispatcher"])
 
@@ -148,8 +162,14 @@ def test_a_violation_with_a_legal_basis_also_files_an_enforcement_case(active, l
 
     check = first_check(active, listed[0])
     actor = people["unit_staff"] if can_file_enforcement(people["unit_staff"]) else people["unit_lead"]
-    check = spot_check_record(check=check, actor=actor, result="violated", note="橙色预警期间2号线未停产",
-                              files=[jpeg()], legal_basis="《中华人民共和国大气污染防治法》第九十六条")  # fmt: skip
+    check = spot_check_record(
+        check=check,
+        actor=actor,
+        result="violated",
+        note="橙色预警期间2号线未停产",
+        files=[jpeg()],
+        legal_basis="《中华人民共和国大气污染防治法》第九十六条",
+    )
 
     check.refresh_from_db()
     enforcement = EnforcementCase.objects.get()

@@ -27,11 +27,18 @@ def test_the_demo_has_a_roster_and_a_reduction_list_and_an_orange_warning_works(
     assert enterprises > 0 and ReductionMeasure.objects.count() == 3 * enterprises
 
     dispatcher = django_user_model.objects.get(username="dispatcher")
-    warning = warning_record(actor=dispatcher, document_number="演示〔2026〕1号", level="orange",
-                             starts_at=timezone.now(), ends_at=timezone.now() + dt.timedelta(days=1))  # fmt: skip
+    warning = warning_record(
+        actor=dispatcher,
+        document_number="演示〔2026〕1号",
+        level="orange",
+        starts_at=timezone.now(),
+        ends_at=timezone.now() + dt.timedelta(days=1),
+    )
     warning = warning_activate(warning=warning, actor=dispatcher)
     assert warning.spot_checks.values("unit").distinct().count() >= 2
 
     demo_load(reset=True)
-    assert DutyAssignment.objects.exists() and ReductionMeasure.objects.count() == 3 * SupervisedObject.objects.filter(
-        kind="enterprise").count()  # fmt: skip
+    assert (
+        DutyAssignment.objects.exists()
+        and ReductionMeasure.objects.count() == 3 * SupervisedObject.objects.filter(kind="enterprise").count()
+    )

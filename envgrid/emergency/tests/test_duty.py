@@ -44,16 +44,18 @@ def test_a_changed_shift_time_does_not_rewrite_past_rosters(people, bureau):
 
 def test_the_command_centre_and_the_units_lead_keep_a_roster(people, bureau, street):
     day, shift = timezone.localdate(), DutyShift.objects.get(code="day")
-    added = duty_assignment_add(actor=people["unit_lead"], unit=bureau, date=day, shift=shift,
-                                person=people["unit_staff"], phone="13912345678")  # fmt: skip
+    added = duty_assignment_add(
+        actor=people["unit_lead"], unit=bureau, date=day, shift=shift, person=people["unit_staff"], phone="13912345678"
+    )
     assert added.name == str(people["unit_staff"]) and added.phone == "13912345678"
     duty_assignment_add(
         actor=people["dispatcher"], unit=street, date=day, shift=shift, name="李强", phone="13700000001"
     )
     for username, unit in (("unit_lead", street), ("unit_staff", bureau), ("leader", bureau)):
         with pytest.raises(EmergencyPermissionDenied):
-            duty_assignment_add(actor=people[username], unit=unit, date=day, shift=shift, name="王五",
-                                phone="13700000002")  # fmt: skip
+            duty_assignment_add(
+                actor=people[username], unit=unit, date=day, shift=shift, name="王五", phone="13700000002"
+            )
     with pytest.raises(EmergencyPermissionDenied):
         duty_assignment_remove(actor=people["unit_staff"], assignment=added)
     duty_assignment_remove(actor=people["unit_lead"], assignment=added)
@@ -68,19 +70,23 @@ def test_a_bad_phone_or_a_repeat_is_refused(people, bureau):
         actor=people["dispatcher"], unit=bureau, date=day, shift=shift, name="张三", phone="13800000000"
     )
     with pytest.raises(EmergencyError):
-        duty_assignment_add(actor=people["dispatcher"], unit=bureau, date=day, shift=shift, name="张三",
-                            phone="13800000000")  # fmt: skip
+        duty_assignment_add(
+            actor=people["dispatcher"], unit=bureau, date=day, shift=shift, name="张三", phone="13800000000"
+        )
 
 
 def test_an_import_replaces_each_units_day_and_links_accounts(people, bureau, street):
     day = timezone.localdate() + dt.timedelta(days=1)
     old = put_on_duty(bureau, name="旧值班员", day=day)
     kept = put_on_duty(bureau, name="后天值班员", day=day + dt.timedelta(days=1))
-    content = xlsx(HEADER, [
-        [bureau.name, day, "白班", "值班员", str(people["unit_staff"]), "13800000001", ""],
-        [bureau.short_name, day.isoformat(), "夜班", "", "赵六", "13800000002", ""],
-        [street.name, day.strftime("%Y/%m/%d"), "24小时", "带班领导", "钱七", "13800000003", "river_chief"],
-    ])  # fmt: skip
+    content = xlsx(
+        HEADER,
+        [
+            [bureau.name, day, "白班", "值班员", str(people["unit_staff"]), "13800000001", ""],
+            [bureau.short_name, day.isoformat(), "夜班", "", "赵六", "13800000002", ""],
+            [street.name, day.strftime("%Y/%m/%d"), "24小时", "带班领导", "钱七", "13800000003", "river_chief"],
+        ],
+    )
 
     dry = duty_roster_import(actor=people["dispatcher"], content=content, dry_run=True)
     assert (dry.rows, dry.created, dry.replaced, dry.units, dry.days) == (3, 3, 1, 2, 1)
@@ -100,12 +106,15 @@ def test_an_import_replaces_each_units_day_and_links_accounts(people, bureau, st
 def test_an_import_with_bad_rows_changes_nothing_and_names_row_and_column(people, bureau):
     day = timezone.localdate() + dt.timedelta(days=1)
     put_on_duty(bureau, name="旧值班员", day=day)
-    content = xlsx(HEADER, [
-        [bureau.name, day, "白班", "", "孙八", "13800000001", ""],
-        ["不存在的单位", day, "白班", "", "周九", "13800000002", ""],
-        [bureau.name, "明天", "早班", "", "吴十", "电话", "nobody"],
-        [bureau.name, day, "白班", "", "孙八", "13800000001", ""],
-    ])  # fmt: skip
+    content = xlsx(
+        HEADER,
+        [
+            [bureau.name, day, "白班", "", "孙八", "13800000001", ""],
+            ["不存在的单位", day, "白班", "", "周九", "13800000002", ""],
+            [bureau.name, "明天", "早班", "", "吴十", "电话", "nobody"],
+            [bureau.name, day, "白班", "", "孙八", "13800000001", ""],
+        ],
+    )
 
     with pytest.raises(ImportInvalid) as refused:
         duty_roster_import(actor=people["dispatcher"], content=content)

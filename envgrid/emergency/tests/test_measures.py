@@ -35,11 +35,14 @@ def firms(make_enterprise, people, bureau):
 def test_import_creates_and_replaces_lines_after_a_dry_run(firms, people):
     first, second = firms
     ReductionMeasure.objects.create(supervised_object=first, level="orange", measures="旧措施")
-    content = xlsx(HEADER, [
-        [first.code, "", first.name, "橙色", "停止2号生产线", "2号线", 30, "是"],
-        [first.code, "", "", "红", "全厂停产", "全部", "100%", "是"],
-        ["", "91410100ma44xxxx1x", "", "yellow", "限产20%", "", "", "否"],
-    ])  # fmt: skip
+    content = xlsx(
+        HEADER,
+        [
+            [first.code, "", first.name, "橙色", "停止2号生产线", "2号线", 30, "是"],
+            [first.code, "", "", "红", "全厂停产", "全部", "100%", "是"],
+            ["", "91410100ma44xxxx1x", "", "yellow", "限产20%", "", "", "否"],
+        ],
+    )
 
     dry = measures_import(actor=people["dispatcher"], content=content, dry_run=True)
     assert (dry.rows, dry.created, dry.updated, dry.enterprises) == (3, 2, 1, 2)
@@ -49,7 +52,11 @@ def test_import_creates_and_replaces_lines_after_a_dry_run(firms, people):
 
     orange = ReductionMeasure.objects.get(supervised_object=first, level="orange")
     assert (orange.measures, orange.stop_lines, orange.cut_percent, orange.heavy_truck_ban) == (
-        "停止2号生产线", "2号线", 30, True)  # fmt: skip
+        "停止2号生产线",
+        "2号线",
+        30,
+        True,
+    )
     assert ReductionMeasure.objects.get(supervised_object=first, level="red").cut_percent == 100
     yellow = ReductionMeasure.objects.get(supervised_object=second, level="yellow")
     assert yellow.heavy_truck_ban is False and yellow.updated_by == people["dispatcher"]
@@ -60,26 +67,34 @@ def test_a_bad_row_refuses_the_file_with_row_column_and_reason(firms, people, ma
     road = make_enterprise(bureau, people["unit_staff"], name="某道路")
     road.kind = "road"
     road.save()
-    content = xlsx(HEADER, [
-        [first.code, "", "", "橙色", "停止2号生产线", "", 30, "是"],
-        ["QY-9999", "", "", "橙色", "停产", "", "", ""],
-        [first.code, "", "别的公司", "紫色", "", "", 130, "也许"],
-        [road.code, "", "", "红色", "停产", "", "", ""],
-        [first.code, "", "", "橙", "重复", "", "", ""],
-        ["", "", "", "黄色", "限产", "", "", ""],
-    ])  # fmt: skip
+    content = xlsx(
+        HEADER,
+        [
+            [first.code, "", "", "橙色", "停止2号生产线", "", 30, "是"],
+            ["QY-9999", "", "", "橙色", "停产", "", "", ""],
+            [first.code, "", "别的公司", "紫色", "", "", 130, "也许"],
+            [road.code, "", "", "红色", "停产", "", "", ""],
+            [first.code, "", "", "橙", "重复", "", "", ""],
+            ["", "", "", "黄色", "限产", "", "", ""],
+        ],
+    )
 
     with pytest.raises(ImportInvalid) as refused:
         measures_import(actor=people["dispatcher"], content=content)
 
     errors = {(e["row"], e["column"]) for e in refused.value.errors}
     assert errors == {
-        (2, "预警级别"), (6, "预警级别"),  # two orange rows for the same enterprise
+        (2, "预警级别"),
+        (6, "预警级别"),  # two orange rows for the same enterprise
         (3, "对象编码"),
-        (4, "企业名称"), (4, "预警级别"), (4, "减排措施"), (4, "限产比例(%)"), (4, "禁止重型货车运输"),
+        (4, "企业名称"),
+        (4, "预警级别"),
+        (4, "减排措施"),
+        (4, "限产比例(%)"),
+        (4, "禁止重型货车运输"),
         (5, "对象编码"),
         (7, "对象编码"),
-    }  # fmt: skip
+    }
     assert "6 of 6 rows" in refused.value.message or "rows have errors" in refused.value.message
     assert not ReductionMeasure.objects.exists()
 

@@ -29,12 +29,31 @@ def active(listed, record, people):
     return warning_activate(warning=warning, actor=people["dispatcher"])
 
 
-@pytest.mark.parametrize("username", ["admin", "dispatcher", "unit_lead", "unit_staff", "grid_head", "grid_member",
-                                      "river_chief", "taskforce_lead", "leader"])  # fmt: skip
+@pytest.mark.parametrize(
+    "username",
+    [
+        "admin",
+        "dispatcher",
+        "unit_lead",
+        "unit_staff",
+        "grid_head",
+        "grid_member",
+        "river_chief",
+        "taskforce_lead",
+        "leader",
+    ],
+)
 def test_every_role_opens_the_emergency_pages(active, as_user, username):
     client = as_user(username)
-    for url in ("/emergency/", f"/emergency/warnings/{active.pk}/", f"/emergency/warnings/{active.pk}/board/",
-                "/emergency/duty/", "/emergency/duty/week/", "/emergency/measures/", "/emergency/checks/"):  # fmt: skip
+    for url in (
+        "/emergency/",
+        f"/emergency/warnings/{active.pk}/",
+        f"/emergency/warnings/{active.pk}/board/",
+        "/emergency/duty/",
+        "/emergency/duty/week/",
+        "/emergency/measures/",
+        "/emergency/checks/",
+    ):
         assert client.get(url).status_code == 200, (username, url)
 
 
@@ -42,11 +61,16 @@ def test_the_dispatcher_records_and_activates_a_warning_from_the_form(listed, as
     client = as_user("dispatcher")
     assert client.get("/emergency/warnings/new/").status_code == 200
     fmt = "%Y-%m-%dT%H:%M"
-    response = client.post("/emergency/warnings/new/", {
-        "document_number": "鹿高攻坚办〔2026〕8号", "level": "red",
-        "starts_at": timezone.localtime(clock.now).strftime(fmt),
-        "ends_at": timezone.localtime(clock.at(days=1)).strftime(fmt), "activate": "on",
-    })  # fmt: skip
+    response = client.post(
+        "/emergency/warnings/new/",
+        {
+            "document_number": "鹿高攻坚办〔2026〕8号",
+            "level": "red",
+            "starts_at": timezone.localtime(clock.now).strftime(fmt),
+            "ends_at": timezone.localtime(clock.at(days=1)).strftime(fmt),
+            "activate": "on",
+        },
+    )
     warning = PollutionWarning.objects.get()
     assert response.status_code == 302 and response.url == f"/emergency/warnings/{warning.pk}/"
     assert warning.status == "active" and warning.spot_checks.count() > 0
@@ -121,12 +145,15 @@ def test_a_unit_lead_edits_own_cells_in_the_week_grid_only(as_user, bureau, stre
     assert client.get(f"/emergency/duty/cell/{bureau.pk}/{day}/?edit=1").status_code == 200
     assert client.get(f"/emergency/duty/cell/{street.pk}/{day}/?edit=1").status_code in (403, 404)
     shift_id = __import__("envgrid.emergency.models", fromlist=["DutyShift"]).DutyShift.objects.get(code="day").pk
-    added = client.post(f"/emergency/duty/cell/{bureau.pk}/{day}/",
-                        {"shift": shift_id, "post": "officer", "name": "周一", "phone": "13800000011"})  # fmt: skip
+    added = client.post(
+        f"/emergency/duty/cell/{bureau.pk}/{day}/",
+        {"shift": shift_id, "post": "officer", "name": "周一", "phone": "13800000011"},
+    )
     assert added.status_code == 200 and "周一" in added.content.decode()
     entry = DutyAssignment.objects.get(name="周一")
-    bad = client.post(f"/emergency/duty/cell/{bureau.pk}/{day}/", {"shift": shift_id, "post": "officer",
-                                                                   "name": "周二", "phone": "x"})  # fmt: skip
+    bad = client.post(
+        f"/emergency/duty/cell/{bureau.pk}/{day}/", {"shift": shift_id, "post": "officer", "name": "周二", "phone": "x"}
+    )
     assert bad.status_code == 400 and 'data-testid="cell-error"' in bad.content.decode()
     assert as_user("unit_staff").post(f"/emergency/duty/{entry.pk}/remove/").status_code == 403
     assert as_user("unit_lead").post(f"/emergency/duty/{entry.pk}/remove/").status_code == 200

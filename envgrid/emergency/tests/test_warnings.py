@@ -98,8 +98,9 @@ def test_activation_notifies_the_units_with_checks_and_everyone_on_duty(listed, 
 
     warning = warning_activate(warning=warning, actor=people["dispatcher"])
 
-    told = set(Notification.objects.filter(verb="emergency.warning_activated").values_list("recipient__username",
-                                                                                             flat=True))  # fmt: skip
+    told = set(
+        Notification.objects.filter(verb="emergency.warning_activated").values_list("recipient__username", flat=True)
+    )
     assert {"unit_lead", "unit_staff", "river_chief", "grid_head"} <= told
     assert "leader" not in told and "grid_member" not in told
 

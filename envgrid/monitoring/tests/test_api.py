@@ -41,12 +41,29 @@ def test_the_station_list_gives_mn_kind_grid_location_status_and_latest_aqi(api,
     body = answer.json()
     assert body["count"] == 22 and len(body["results"]) == 22
     item = next(s for s in body["results"] if s["id"] == station.pk)
-    assert set(item) == {"id", "mn", "name", "kind", "kind_label", "grid", "location", "is_active", "interval_minutes",
-                         "last_seen_at", "protocol_version", "status", "latest_aqi"}  # fmt: skip
+    assert set(item) == {
+        "id",
+        "mn",
+        "name",
+        "kind",
+        "kind_label",
+        "grid",
+        "location",
+        "is_active",
+        "interval_minutes",
+        "last_seen_at",
+        "protocol_version",
+        "status",
+        "latest_aqi",
+    }
     assert item["mn"] == station.mn and item["kind"] == "micro" and item["status"] == "offline"
     assert item["location"] == {"type": "Point", "coordinates": [station.lon, station.lat]}
-    assert item["grid"] == {"id": station.grid.pk, "code": station.grid.code, "name": station.grid.name,
-                            "street": station.grid.street.name}  # fmt: skip
+    assert item["grid"] == {
+        "id": station.grid.pk,
+        "code": station.grid.code,
+        "name": station.grid.name,
+        "street": station.grid.street.name,
+    }
     assert item["latest_aqi"]["aqi"] == 250 and item["latest_aqi"]["color"] == "#99004C"
     assert item["latest_aqi"]["primary_pollutants"] == ["PM2.5"]
     assert datetime.fromisoformat(item["latest_aqi"]["data_time"]) == hour
@@ -106,8 +123,9 @@ def rows(mn, *pm25, start="2026-05-01T08:00:00+08:00", **extra):
 
 def test_posted_readings_are_stored_hourly_by_default(api, stations):
     station = stations[1]
-    payload = rows(station.mn, 35, 41) + [{"station": station.pk, "data_time": "2026-05-01 10:00", "co": 800,
-                                           "units": {"co": "ug/m3"}, "cn": 2051}]  # fmt: skip
+    payload = rows(station.mn, 35, 41) + [
+        {"station": station.pk, "data_time": "2026-05-01 10:00", "co": 800, "units": {"co": "ug/m3"}, "cn": 2051}
+    ]
 
     answer = api.post("/api/v1/readings/", payload, format="json")
 
@@ -127,10 +145,12 @@ def test_posted_readings_are_stored_hourly_by_default(api, stations):
 
 def test_one_bad_row_refuses_the_whole_request_naming_row_and_field(api, stations):
     mn = stations[1].mn
-    payload = rows(mn, 35, -5, 41) + [{"mn": "NOPE", "data_time": "2026-05-01 08:00", "pm25": 1},
-                                      {"mn": mn, "data_time": "2026-05-01 20:00", "benzene": 3},
-                                      {"mn": mn, "data_time": "2026-05-01 21:00", "no2": 20, "units": {"no2": "ppb"}},
-                                      "not an object"]  # fmt: skip
+    payload = rows(mn, 35, -5, 41) + [
+        {"mn": "NOPE", "data_time": "2026-05-01 08:00", "pm25": 1},
+        {"mn": mn, "data_time": "2026-05-01 20:00", "benzene": 3},
+        {"mn": mn, "data_time": "2026-05-01 21:00", "no2": 20, "units": {"no2": "ppb"}},
+        "not an object",
+    ]
 
     answer = api.post("/api/v1/readings/", payload, format="json")
 

@@ -411,9 +411,33 @@ VALID_FRAMES = [sample.frame for sample in SAMPLES.values() if sample.lenient_er
     frame_of(f"QN=20261101081502123;ST=22;CN=2051;PW=1;MN=M;Flag=7;PNUM=2;PNO=1;CP=&&{MINUTE_CP}&&"),
 ]
 NASTY_TOKENS = [
-    "", "nan", "inf", "-1e999", "1_0", " 1", "١", "&", "&&", "=", ";", ",", "-", "CP=&&", "##", "\r\n", "\x00",
-    "Flag=7", "PNUM=2;PNO=3", "9" * 30, "20261301000000", "é", "数据", "QN=", "a34004-Flag=N", "DataTime=",
-]  # fmt: skip
+    "",
+    "nan",
+    "inf",
+    "-1e999",
+    "1_0",
+    " 1",
+    "١",
+    "&",
+    "&&",
+    "=",
+    ";",
+    ",",
+    "-",
+    "CP=&&",
+    "##",
+    "\r\n",
+    "\x00",
+    "Flag=7",
+    "PNUM=2;PNO=3",
+    "9" * 30,
+    "20261301000000",
+    "é",
+    "数据",
+    "QN=",
+    "a34004-Flag=N",
+    "DataTime=",
+]
 
 
 def check_outcome(frame: bytes) -> None:

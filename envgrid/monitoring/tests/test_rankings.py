@@ -23,8 +23,17 @@ from envgrid.monitoring.models import DailyRollup, Station
 from envgrid.monitoring.rollups import VALID_BITS
 from envgrid.testing import district_load
 
-ROLES = ["admin", "dispatcher", "unit_lead", "unit_staff", "grid_head", "grid_member", "river_chief",
-         "taskforce_lead", "leader"]  # fmt: skip
+ROLES = [
+    "admin",
+    "dispatcher",
+    "unit_lead",
+    "unit_staff",
+    "grid_head",
+    "grid_member",
+    "river_chief",
+    "taskforce_lead",
+    "leader",
+]
 ALL_VALID = sum(VALID_BITS.values())
 PERIOD = "2026-10"
 
@@ -46,10 +55,19 @@ def demo_month(db):
         for d in range(31):
             rows.append(
                 DailyRollup(
-                    station=station, day=date(2026, 10, 1) + timedelta(days=d), valid=True, valid_mask=ALL_VALID,
-                    pm25=pm25, pm10=60.0, so2=8.0, no2=30.0, co=0.8, o3_8h=120.0, o3_1h_max=150.0,
+                    station=station,
+                    day=date(2026, 10, 1) + timedelta(days=d),
+                    valid=True,
+                    valid_mask=ALL_VALID,
+                    pm25=pm25,
+                    pm10=60.0,
+                    so2=8.0,
+                    no2=30.0,
+                    co=0.8,
+                    o3_8h=120.0,
+                    o3_1h_max=150.0,
                 )
-            )  # fmt: skip
+            )
     DailyRollup.objects.bulk_create(rows)
     yield stations
     invalidate_index()
@@ -75,11 +93,20 @@ def small_month(db):
     for station, pm25 in zip(stations, (30.0, 40.0, 40.0, 50.0), strict=True):
         DailyRollup.objects.bulk_create(
             DailyRollup(
-                station=station, day=date(2026, 10, 1) + timedelta(days=d), valid=True, valid_mask=ALL_VALID,
-                pm25=pm25, pm10=60.0, so2=8.0, no2=30.0, co=0.8, o3_8h=120.0, o3_1h_max=150.0,
+                station=station,
+                day=date(2026, 10, 1) + timedelta(days=d),
+                valid=True,
+                valid_mask=ALL_VALID,
+                pm25=pm25,
+                pm10=60.0,
+                so2=8.0,
+                no2=30.0,
+                co=0.8,
+                o3_8h=120.0,
+                o3_1h_max=150.0,
             )
             for d in range(31)
-        )  # fmt: skip
+        )
     UserFactory(username="leader", role=Role.LEADER)
     return stations
 
@@ -104,8 +131,13 @@ def test_every_demo_role_reads_the_same_rankings(demo_month):
 
     body = bodies["leader"]
     assert all(other == body for other in bodies.values())
-    assert body["period"] == {"label": PERIOD, "kind": "month", "start": "2026-10-01", "end": "2026-10-31",
-                              "expected_days": 31}  # fmt: skip
+    assert body["period"] == {
+        "label": PERIOD,
+        "kind": "month",
+        "start": "2026-10-01",
+        "end": "2026-10-31",
+        "expected_days": 31,
+    }
     ranked = [r for r in body["results"] if r["ranked"]]
     assert len(ranked) == len({s.grid_id for s in demo_month})
     assert ranked[0]["rank"] == 1 and ranked[0]["pm25"]["coverage"] == {"observed": 31, "expected": 31}
@@ -128,8 +160,10 @@ def test_grid_ranking_ranks_ties_equal_and_lists_grids_without_data_unranked(sma
         .json()
     )
     assert [(r["name"], r["rank"], r["reason"]) for r in streets["results"]] == [
-        ("街道0", 1, ""), ("街道2", 2, ""), ("街道4", None, "no monitoring station")
-    ]  # fmt: skip
+        ("街道0", 1, ""),
+        ("街道2", 2, ""),
+        ("街道4", None, "no monitoring station"),
+    ]
 
 
 def test_street_ranking_ranks_ties_equal(demo_month):

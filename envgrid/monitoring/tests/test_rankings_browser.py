@@ -30,23 +30,37 @@ def district():
     root = Region.objects.create(code="410105", name="金水区", level=RegionLevel.DISTRICT)
     for s, street_name in enumerate(["经八路街道", "花园路街道", "丰产路街道"]):
         street = Region.objects.create(code=f"S{s}", name=street_name, level=RegionLevel.STREET, parent=root)
-        community = Region.objects.create(code=f"C{s}", name=f"{street_name[:3]}社区", level=RegionLevel.COMMUNITY,
-                                          parent=street)  # fmt: skip
+        community = Region.objects.create(
+            code=f"C{s}", name=f"{street_name[:3]}社区", level=RegionLevel.COMMUNITY, parent=street
+        )
         for g in range(2):
-            grid = grid_create(actor=None, code=f"G{s}{g}", name=f"{street_name[:3]}第{g + 1}网格", community=community,
-                               geometry=square(113 + s / 10 + g / 50))  # fmt: skip
+            grid = grid_create(
+                actor=None,
+                code=f"G{s}{g}",
+                name=f"{street_name[:3]}第{g + 1}网格",
+                community=community,
+                geometry=square(113 + s / 10 + g / 50),
+            )
             if s == 2 and g == 1:
                 continue  # a grid without a station
             station = Station.objects.create(mn=f"M{s}{g:022d}", password="1", name=grid.name, lon=0, lat=0, grid=grid)
             days = 31 if s < 2 else 12  # street 3's station has too few valid days: unranked
             DailyRollup.objects.bulk_create(
                 DailyRollup(
-                    station=station, day=date(2026, 10, 1) + timedelta(days=d), valid=True, valid_mask=ALL_VALID,
-                    pm25=30.0 + 7 * s + 3 * g, pm10=60.0 + 5 * g, so2=8.0, no2=30.0, co=0.8,
-                    o3_8h=120.0 + 10 * s, o3_1h_max=150.0,
+                    station=station,
+                    day=date(2026, 10, 1) + timedelta(days=d),
+                    valid=True,
+                    valid_mask=ALL_VALID,
+                    pm25=30.0 + 7 * s + 3 * g,
+                    pm10=60.0 + 5 * g,
+                    so2=8.0,
+                    no2=30.0,
+                    co=0.8,
+                    o3_8h=120.0 + 10 * s,
+                    o3_1h_max=150.0,
                 )
                 for d in range(days)
-            )  # fmt: skip
+            )
     UserFactory(username="leader", role=Role.LEADER)
 
 

@@ -31,8 +31,14 @@ def _fresh_cache():
 
 DAY = date(2026, 11, 10)
 MIDNIGHT_UTC = datetime(2026, 11, 9, 16, tzinfo=UTC)  # 2026-11-10 00:00 Beijing
-ALL_FACTORS = {"a34004": "ug/m3", "a34002": "ug/m3", "a21026": "ug/m3", "a21004": "ug/m3", "a21005": "mg/m3",
-               "a05024": "ug/m3"}  # fmt: skip
+ALL_FACTORS = {
+    "a34004": "ug/m3",
+    "a34002": "ug/m3",
+    "a21026": "ug/m3",
+    "a21004": "ug/m3",
+    "a21005": "mg/m3",
+    "a05024": "ug/m3",
+}
 
 
 def station(mn="5A4A00000000000000000001", **fields) -> Station:
@@ -85,7 +91,7 @@ def test_device_hourly_data_becomes_one_valid_hour_per_hour_with_its_aqi():
             "CO_1h": 0.8,
             "O3_1h": 90,
             "O3_8h": 90,
-        },  # fmt: skip
+        },
     )
     computed = computed_hours(st)[hour.data_time]
     assert computed["aqi"] == expected.aqi == 119  # HJ 633-2026 PM2.5 row: 60 -> 100, 115 -> 150
@@ -302,8 +308,12 @@ def test_station_series_hour_and_day_carry_aqi_coverage_and_validity():
         ["PM2.5"],
     )
     assert len(days) == 1 and days[0]["valid"] and days[0]["coverage"]["pm25"] == {"observed": 24, "expected": 24}
-    assert days[0]["aqi"] == aqi_for_row(**{"PM2.5_24h": 80, "PM10_24h": 70, "SO2_24h": 10, "NO2_24h": 30,
-                                            "CO_24h": 0.8, "O3_1h": 90, "O3_8h": 90}).aqi  # fmt: skip
+    assert (
+        days[0]["aqi"]
+        == aqi_for_row(
+            **{"PM2.5_24h": 80, "PM10_24h": 70, "SO2_24h": 10, "NO2_24h": 30, "CO_24h": 0.8, "O3_1h": 90, "O3_8h": 90}
+        ).aqi
+    )
 
 
 def test_station_series_minute_returns_minute_data_with_weather():

@@ -119,8 +119,14 @@ def test_receiver_status_and_upload_are_for_administrators_and_dispatchers_only(
 
 def test_anonymous_visitors_are_sent_to_sign_in_and_refused_by_the_api(stations):
     client, api = Client(), APIClient()
-    for url in ("/monitoring/", "/monitoring/map/", "/monitoring/map/data/", f"/monitoring/stations/{stations[0].pk}/",
-                "/monitoring/receiver/", "/monitoring/upload/"):  # fmt: skip
+    for url in (
+        "/monitoring/",
+        "/monitoring/map/",
+        "/monitoring/map/data/",
+        f"/monitoring/stations/{stations[0].pk}/",
+        "/monitoring/receiver/",
+        "/monitoring/upload/",
+    ):
         answer = client.get(url)
         assert answer.status_code == 302 and "/accounts/login/" in answer["Location"], url
     assert api.get("/api/v1/stations/").status_code == 401

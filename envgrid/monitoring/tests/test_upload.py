@@ -228,8 +228,10 @@ def test_readings_stored_is_sent_after_the_commit_with_every_row(
 
 
 def test_a_cn_column_overrides_the_default_interval(people, mn):
-    batch = table(f"MN,data_time,CN,PM2.5 (ug/m3)\n{mn},2026-05-01 08:00,minute,35\n{mn},2026-05-01 08:00,2031,30\n"
-                  f"{mn},2026-05-01 09:00,weekly,30\n")  # fmt: skip
+    batch = table(
+        f"MN,data_time,CN,PM2.5 (ug/m3)\n{mn},2026-05-01 08:00,minute,35\n{mn},2026-05-01 08:00,2031,30\n"
+        f"{mn},2026-05-01 09:00,weekly,30\n"
+    )
     assert [(e.row, e.column, e.code) for e in batch.errors] == [(4, "CN", "bad_interval")]
     assert sorted(r.cn for r in batch.rows) == [2031, 2051]
 

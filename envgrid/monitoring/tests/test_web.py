@@ -33,8 +33,14 @@ def this_hour():
 def hourly_pm25(station, *values):
     """Device hourly data (CN 2061) ending with the hour before this one, then the rollups of those days."""
     start = this_hour() - timedelta(hours=len(values))
-    write_readings(station, start=start, count=len(values), step=timedelta(hours=1), cn=ReadingCommand.HOUR,
-                   pm25=lambda i: values[i])  # fmt: skip
+    write_readings(
+        station,
+        start=start,
+        count=len(values),
+        step=timedelta(hours=1),
+        cn=ReadingCommand.HOUR,
+        pm25=lambda i: values[i],
+    )
     rollups.rollups_rebuild(since=timezone.localdate() - timedelta(days=2), station_ids=[station.pk])
 
 
@@ -98,8 +104,14 @@ def test_the_map_colours_stations_by_their_latest_hourly_aqi_and_changes_with_ne
     assert by_mn[dirty.mn]["aqi"]["primary_pollutants"] == ["PM2.5"]
     assert by_mn[stations[5].mn]["aqi"] is None
     assert {"id", "mn", "lon", "lat", "status", "status_color", "url", "kind"} <= set(by_mn[clean.mn])
-    assert [band["color"] for band in data["legend"]] == ["#00E400", "#FFFF00", "#FF7E00", "#FF0000", "#99004C",
-                                                          "#7E0023"]  # fmt: skip
+    assert [band["color"] for band in data["legend"]] == [
+        "#00E400",
+        "#FFFF00",
+        "#FF7E00",
+        "#FF0000",
+        "#99004C",
+        "#7E0023",
+    ]
 
     # The next hour arrives dirty at the clean station: the same URL now colours it differently.
     write_readings(clean, start=this_hour(), count=1, cn=ReadingCommand.HOUR, pm25=90)
@@ -131,8 +143,19 @@ def test_list_and_map_data_cost_the_same_queries_for_few_and_many_stations(admin
 def test_the_station_page_has_its_charts_and_their_data(admin_client, stations):
     station = stations[4]
     start = this_hour() - timedelta(hours=3)
-    write_readings(station, start=start, count=180, pm25=lambda i: 30 + i % 7, pm10=60.0, no2=40.0, o3=80.0,
-                   co=0.6, so2=8.0, wind_direction=lambda i: (i * 10) % 360, wind_speed=lambda i: i % 9)  # fmt: skip
+    write_readings(
+        station,
+        start=start,
+        count=180,
+        pm25=lambda i: 30 + i % 7,
+        pm10=60.0,
+        no2=40.0,
+        o3=80.0,
+        co=0.6,
+        so2=8.0,
+        wind_direction=lambda i: (i * 10) % 360,
+        wind_speed=lambda i: i % 9,
+    )
     rollups.rollups_rebuild(since=timezone.localdate() - timedelta(days=1), station_ids=[station.pk])
 
     page = admin_client.get(f"/monitoring/stations/{station.pk}/").content.decode()
@@ -158,8 +181,13 @@ def test_the_station_page_has_its_charts_and_their_data(admin_client, stations):
 def test_the_wind_rose_puts_north_winds_in_the_first_sector_and_calm_in_the_first_class(stations):
     station = stations[4]
     start = this_hour() - timedelta(hours=1)
-    write_readings(station, start=start, count=4, wind_direction=lambda i: [355, 5, 90, 180][i],
-                   wind_speed=lambda i: [1.0, 1.0, 4.0, 9.0][i])  # fmt: skip
+    write_readings(
+        station,
+        start=start,
+        count=4,
+        wind_direction=lambda i: [355, 5, 90, 180][i],
+        wind_speed=lambda i: [1.0, 1.0, 4.0, 9.0][i],
+    )
     rose = selectors.wind_rose(station=station, start=start, end=start + timedelta(hours=1))
     assert rose["percent"][0][0] == 50.0  # N, below 1.5 m/s: two of four
     assert rose["percent"][2][4] == 25.0  # E, 3.3-5.4 m/s
@@ -168,11 +196,24 @@ def test_the_wind_rose_puts_north_winds_in_the_first_sector_and_calm_in_the_firs
 
 def test_the_receiver_page_shows_connections_frames_rejects_and_their_peers(admin_client):
     now = timezone.now()
-    ReceiverStat.objects.create(name="hj212@0.0.0.0:9212", started_at=now - timedelta(hours=1), updated_at=now,
-                                connections_open=17, connections_total=20, frames_total=1234, frames_per_minute=340.0,
-                                readings_stored=1200, rejects={"bad_crc": 5, "unknown_mn": 2})  # fmt: skip
-    ReceiverStat.objects.create(name="old", started_at=now - timedelta(days=2), updated_at=now - timedelta(days=1),
-                                connections_open=3, frames_per_minute=99.0)  # fmt: skip
+    ReceiverStat.objects.create(
+        name="hj212@0.0.0.0:9212",
+        started_at=now - timedelta(hours=1),
+        updated_at=now,
+        connections_open=17,
+        connections_total=20,
+        frames_total=1234,
+        frames_per_minute=340.0,
+        readings_stored=1200,
+        rejects={"bad_crc": 5, "unknown_mn": 2},
+    )
+    ReceiverStat.objects.create(
+        name="old",
+        started_at=now - timedelta(days=2),
+        updated_at=now - timedelta(days=1),
+        connections_open=3,
+        frames_per_minute=99.0,
+    )
     frames_reject([Reject("bad_crc", "CRC mismatch", "10.0.0.7:50122", "", b"##0101QN=...\x00")])
     frames_reject([Reject("unknown_mn", "MN 'X' is not a registered station", "10.0.0.8:40000", "X", b"##0099")])
 

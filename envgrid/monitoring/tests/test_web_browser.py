@@ -34,9 +34,15 @@ def desk(live_server) -> list[Station]:
     for n in range(STATIONS):
         kind, prefix = (StationKind.PROVINCIAL, "C") if n < 2 else (StationKind.MICRO, "B")
         stations.append(
-            station_create(mn=f"5A4A000000000000000{prefix}{n + 1:04X}", password=f"{200001 + n}",
-                           name=f"测试站点{n + 1}", kind=kind, lon=113.6 + 0.012 * (n % 4), lat=34.78 + 0.01 * (n // 4))
-        )  # fmt: skip
+            station_create(
+                mn=f"5A4A000000000000000{prefix}{n + 1:04X}",
+                password=f"{200001 + n}",
+                name=f"测试站点{n + 1}",
+                kind=kind,
+                lon=113.6 + 0.012 * (n % 4),
+                lat=34.78 + 0.01 * (n // 4),
+            )
+        )
     return sorted(stations, key=lambda s: s.mn)
 
 
@@ -50,8 +56,18 @@ def hour_start():
 
 def hourly(station, *pm25, start=None):
     start = start or hour_start() - timedelta(hours=len(pm25))
-    write_readings(station, start=start, count=len(pm25), step=timedelta(hours=1), cn=ReadingCommand.HOUR,
-                   pm25=lambda i: pm25[i], pm10=lambda i: pm25[i] * 1.6, o3=80.0, no2=35.0, co=0.7)  # fmt: skip
+    write_readings(
+        station,
+        start=start,
+        count=len(pm25),
+        step=timedelta(hours=1),
+        cn=ReadingCommand.HOUR,
+        pm25=lambda i: pm25[i],
+        pm10=lambda i: pm25[i] * 1.6,
+        o3=80.0,
+        no2=35.0,
+        co=0.7,
+    )
     rollups.rollups_rebuild(since=timezone.localdate() - timedelta(days=3), station_ids=[station.pk])
 
 
@@ -96,9 +112,21 @@ def test_the_map_colours_stations_by_aqi_and_recolours_them_as_data_arrives(page
 def test_the_station_page_draws_its_charts(page, desk):
     station = desk[5]
     start = hour_start() - timedelta(hours=6)
-    write_readings(station, start=start, count=360, pm25=lambda i: 30 + (i // 20) % 15, pm10=lambda i: 60 + i % 30,
-                   so2=8.0, no2=lambda i: 30 + i % 11, co=0.6, o3=lambda i: 60 + i % 40, temperature=12.0,
-                   humidity=60.0, wind_speed=lambda i: i % 70 / 10, wind_direction=lambda i: i * 7 % 360)  # fmt: skip
+    write_readings(
+        station,
+        start=start,
+        count=360,
+        pm25=lambda i: 30 + (i // 20) % 15,
+        pm10=lambda i: 60 + i % 30,
+        so2=8.0,
+        no2=lambda i: 30 + i % 11,
+        co=0.6,
+        o3=lambda i: 60 + i % 40,
+        temperature=12.0,
+        humidity=60.0,
+        wind_speed=lambda i: i % 70 / 10,
+        wind_direction=lambda i: i * 7 % 360,
+    )
     rollups.rollups_rebuild(since=timezone.localdate() - timedelta(days=2), station_ids=[station.pk])
     Station.objects.filter(pk=station.pk).update(last_seen_at=timezone.now())
 
@@ -118,12 +146,29 @@ def test_the_station_page_draws_its_charts(page, desk):
 
 def test_the_receiver_page_for_the_dispatcher(page, desk):
     now = timezone.now()
-    ReceiverStat.objects.create(name="hj212@0.0.0.0:9212", started_at=now - timedelta(hours=2), updated_at=now,
-                                connections_open=22, connections_total=25, frames_total=2640, frames_per_minute=22.0,
-                                readings_stored=2600, rejects={"bad_crc": 3, "bad_password": 1})  # fmt: skip
+    ReceiverStat.objects.create(
+        name="hj212@0.0.0.0:9212",
+        started_at=now - timedelta(hours=2),
+        updated_at=now,
+        connections_open=22,
+        connections_total=25,
+        frames_total=2640,
+        frames_per_minute=22.0,
+        readings_stored=2600,
+        rejects={"bad_crc": 3, "bad_password": 1},
+    )
     frames_reject([Reject("bad_crc", "CRC 1A2B expected 3C4D", "192.168.10.21:50122", "", b"##0101QN=2026...")])
-    frames_reject([Reject("bad_password", "wrong password for MN 5A4A000000000000000B0003", "192.168.10.33:40411",
-                          "5A4A000000000000000B0003", b"##0099QN=...")])  # fmt: skip
+    frames_reject(
+        [
+            Reject(
+                "bad_password",
+                "wrong password for MN 5A4A000000000000000B0003",
+                "192.168.10.33:40411",
+                "5A4A000000000000000B0003",
+                b"##0099QN=...",
+            )
+        ]
+    )
 
     sign_in_as(page, "dispatcher")
     page.goto(page.base_url + "/monitoring/receiver/")

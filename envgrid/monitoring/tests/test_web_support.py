@@ -12,8 +12,17 @@ from envgrid.monitoring.choices import ReadingCommand
 from envgrid.monitoring.models import Reading, Station
 from envgrid.testing import district_load, role_users
 
-ROLES = ["admin", "dispatcher", "unit_lead", "unit_staff", "grid_head", "grid_member", "river_chief",
-         "taskforce_lead", "leader"]  # fmt: skip
+ROLES = [
+    "admin",
+    "dispatcher",
+    "unit_lead",
+    "unit_staff",
+    "grid_head",
+    "grid_member",
+    "river_chief",
+    "taskforce_lead",
+    "leader",
+]
 DISTRICT_WIDE = {"admin", "dispatcher", "leader", "taskforce_lead"}
 
 

@@ -26,9 +26,14 @@ ROLES = list(ROLE_USERNAMES)
 ECOLOGY = "生态环境分局"
 HOUSING = "住房和城乡建设局"
 FAMILY_OF_KIND = {
-    "enterprise": "industrial", "construction_site": "construction", "road": "road", "fuel_point": "fuel_coal",
-    "catering": "living", "farmland": "agriculture", "other": "industrial",
-}  # fmt: skip
+    "enterprise": "industrial",
+    "construction_site": "construction",
+    "road": "road",
+    "fuel_point": "fuel_coal",
+    "catering": "living",
+    "farmland": "agriculture",
+    "other": "industrial",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -55,9 +60,12 @@ def district(db):
 def people(district) -> dict:
     found = role_users()
     found["housing_staff"] = get_user_model().objects.create_user(
-        username="housing_staff", password="x", display_name="住建局职员", role=Role.UNIT_STAFF,
+        username="housing_staff",
+        password="x",
+        display_name="住建局职员",
+        role=Role.UNIT_STAFF,
         unit=Unit.objects.get(name=HOUSING),
-    )  # fmt: skip
+    )
     return found
 
 
@@ -100,9 +108,16 @@ def make_object(people):
         n = next(counter)
         lon, lat = point_in(grid)
         obj = SupervisedObject.objects.create(
-            family=SourceFamily.objects.get(code=FAMILY_OF_KIND[kind]), kind=kind, name=name or f"测试对象{n}",
-            code=f"T{n:05d}", address=f"测试路{n}号", lon=lon, lat=lat, grid=grid, street=grid.street,
-        )  # fmt: skip
+            family=SourceFamily.objects.get(code=FAMILY_OF_KIND[kind]),
+            kind=kind,
+            name=name or f"测试对象{n}",
+            code=f"T{n:05d}",
+            address=f"测试路{n}号",
+            lon=lon,
+            lat=lat,
+            grid=grid,
+            street=grid.street,
+        )
         for unit, role in [(owner, "lead"), *((u, "support") for u in support)]:
             if unit is None:
                 continue

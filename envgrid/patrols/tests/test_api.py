@@ -32,14 +32,19 @@ def answers(kind="enterprise", fail=None):
 def test_a_multipart_record_with_photos_and_a_finding_files_a_case_for_the_owner(people, enterprise, street_unit):
     failing = current_checklist("enterprise").items.last()
     body = {
-        "kind": "night", "started_at": beijing_time(1, 23).isoformat(), "ended_at": beijing_time(0, 0, 30).isoformat(),
-        "supervised_object": enterprise.pk, "lon": enterprise.lon, "lat": enterprise.lat, "accuracy_m": 10,
+        "kind": "night",
+        "started_at": beijing_time(1, 23).isoformat(),
+        "ended_at": beijing_time(0, 0, 30).isoformat(),
+        "supervised_object": enterprise.pk,
+        "lon": enterprise.lon,
+        "lat": enterprise.lat,
+        "accuracy_m": 10,
         "answers": json.dumps(answers(fail=failing.pk)),
         "findings": json.dumps(
             [{"description": "预警期间未停产", "category": "industrial.warning", "items": [failing.pk]}]
         ),
         "photos": [jpeg("a.jpg"), jpeg("b.jpg")],
-    }  # fmt: skip
+    }
     response = api_for(people["unit_staff"]).post("/api/v1/inspections/", body, format="multipart")
     assert response.status_code == 201, response.json()
     data = response.json()
@@ -49,9 +54,13 @@ def test_a_multipart_record_with_photos_and_a_finding_files_a_case_for_the_owner
 
 
 def test_a_daytime_night_inspection_is_refused_with_its_code(people, enterprise):
-    body = {"kind": "night", "started_at": beijing_time(1, 12).isoformat(),
-            "ended_at": beijing_time(1, 12, 30).isoformat(), "supervised_object": enterprise.pk,
-            "answers": answers()}  # fmt: skip
+    body = {
+        "kind": "night",
+        "started_at": beijing_time(1, 12).isoformat(),
+        "ended_at": beijing_time(1, 12, 30).isoformat(),
+        "supervised_object": enterprise.pk,
+        "answers": answers(),
+    }
     response = api_for(people["unit_staff"]).post("/api/v1/inspections/", body, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "outside_night_window"
@@ -59,19 +68,30 @@ def test_a_daytime_night_inspection_is_refused_with_its_code(people, enterprise)
 
 
 def test_an_object_outside_reach_is_unknown_not_named(people, enterprise):
-    body = {"kind": "routine", "started_at": beijing_time(1, 12).isoformat(),
-            "ended_at": beijing_time(1, 12, 30).isoformat(), "supervised_object": enterprise.pk}  # fmt: skip
+    body = {
+        "kind": "routine",
+        "started_at": beijing_time(1, 12).isoformat(),
+        "ended_at": beijing_time(1, 12, 30).isoformat(),
+        "supervised_object": enterprise.pk,
+    }
     response = api_for(people["housing_staff"]).post("/api/v1/inspections/", body, format="json")
     assert response.status_code == 400 and enterprise.name not in response.json()["detail"]
 
 
 def test_enforcement_through_the_api_follows_the_rules(people, enterprise, housing):
     api = api_for(people["unit_lead"])
-    created = api.post("/api/v1/enforcement-cases/", {
-        "title": "宏达化工超标排放", "violation": "超标排放", "legal_basis": "大气法第九十九条",
-        "supervised_object": enterprise.pk, "units": [housing.pk],
-        "measures": [{"kind": "fine", "fine_amount": "200000.00", "deadline": "2026-12-31"}],
-    }, format="json")  # fmt: skip
+    created = api.post(
+        "/api/v1/enforcement-cases/",
+        {
+            "title": "宏达化工超标排放",
+            "violation": "超标排放",
+            "legal_basis": "大气法第九十九条",
+            "supervised_object": enterprise.pk,
+            "units": [housing.pk],
+            "measures": [{"kind": "fine", "fine_amount": "200000.00", "deadline": "2026-12-31"}],
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.json()
     case = created.json()
     assert case["family_code"] == "industrial" and {u["name"] for u in case["units"]} == {"生态环境分局", housing.name}
@@ -105,8 +125,15 @@ def test_enforcement_through_the_api_follows_the_rules(people, enterprise, housi
 
 def test_plans_through_the_api(people, enterprise):
     api = api_for(people["unit_lead"])
-    body = {"title": "夜查", "kind": "night", "objects": [enterprise.pk], "starts_on": "2026-01-01",
-            "ends_on": "2026-12-31", "times": 2, "frequency": "week"}  # fmt: skip
+    body = {
+        "title": "夜查",
+        "kind": "night",
+        "objects": [enterprise.pk],
+        "starts_on": "2026-01-01",
+        "ends_on": "2026-12-31",
+        "times": 2,
+        "frequency": "week",
+    }
     created = api.post("/api/v1/inspection-plans/", body, format="json")
     assert created.status_code == 201 and created.json()["objects_covered"] == [enterprise.pk]
     body["lead_unit"] = people["river_chief"].unit_id
@@ -132,9 +159,14 @@ def test_list_query_counts_do_not_grow_with_rows(people, enterprise, django_asse
 
     for day in range(1, 6):
         start = beijing_time(day, 21)
-        inspection_record(inspector=people["unit_staff"], kind="night", started_at=start,
-                          ended_at=start + dt.timedelta(minutes=20), supervised_object=enterprise,
-                          answers={a["item"]: "pass" for a in answers()})  # fmt: skip
+        inspection_record(
+            inspector=people["unit_staff"],
+            kind="night",
+            started_at=start,
+            ended_at=start + dt.timedelta(minutes=20),
+            supervised_object=enterprise,
+            answers={a["item"]: "pass" for a in answers()},
+        )
     api = api_for(people["unit_staff"])
     with django_assert_max_num_queries(12):
         assert api.get("/api/v1/inspections/").json()["count"] == 5

@@ -32,8 +32,15 @@ def test_a_night_inspection_on_the_phone_becomes_a_case_for_the_objects_owner(
     phone_page, people, make_object, street_grid, street_unit, bureau
 ):
     enterprise = make_object(street_grid, owner=street_unit, name="宏达化工有限公司")
-    plan_create(actor=people["unit_lead"], title="夏季夜查专项", kind=InspectionKind.NIGHT, objects=[enterprise],
-                starts_on=dt.date(2020, 1, 1), ends_on=dt.date(2030, 1, 1), times=2)  # fmt: skip
+    plan_create(
+        actor=people["unit_lead"],
+        title="夏季夜查专项",
+        kind=InspectionKind.NIGHT,
+        objects=[enterprise],
+        starts_on=dt.date(2020, 1, 1),
+        ends_on=dt.date(2030, 1, 1),
+        times=2,
+    )
     failing = list(current_checklist("enterprise").items.all())[3]  # 排放口无明显烟尘、异味 → 废气超标排放
     page = phone_page
     page.context.grant_permissions(["geolocation"])
@@ -63,8 +70,9 @@ def test_a_night_inspection_on_the_phone_becomes_a_case_for_the_objects_owner(
     page.locator(f'[data-item="{failing.pk}"] .eg-fail-note').fill("排口冒黄烟")
     assert page.locator("#id_category").input_value() == str(failing.category_id)  # suggested by the item
     photo = jpeg_bytes((640, 480), gps=(enterprise.lon, enterprise.lat), taken="2026:05:01 21:30:00")
-    page.get_by_test_id("photo-input").set_input_files([{"name": "night.jpg", "mimeType": "image/jpeg",
-                                                         "buffer": photo}])  # fmt: skip
+    page.get_by_test_id("photo-input").set_input_files(
+        [{"name": "night.jpg", "mimeType": "image/jpeg", "buffer": photo}]
+    )
     page.get_by_test_id("finding-text").fill("夜间排口持续冒黄烟，气味刺鼻")
     page.screenshot(path=SHOTS.format("phone-record"), full_page=True)
     page.get_by_test_id("inspection-submit").click()
@@ -75,8 +83,11 @@ def test_a_night_inspection_on_the_phone_becomes_a_case_for_the_objects_owner(
     case = Case.objects.get()
     assert inspection.kind == InspectionKind.NIGHT and inspection.accuracy_m == 12
     assert inspection.photos.count() == 1 and case.attachments.count() == 1
-    assert (case.channel, case.supervised_object, case.status) == (Channel.INSPECTION, enterprise,
-                                                                   CaseStatus.DISPATCHED)  # fmt: skip
+    assert (case.channel, case.supervised_object, case.status) == (
+        Channel.INSPECTION,
+        enterprise,
+        CaseStatus.DISPATCHED,
+    )
     assert case.lead_unit == street_unit != bureau
     assert page.get_by_test_id("record-kind").inner_text() == "夜查"
     assert page.get_by_test_id("finding-unit").inner_text() == street_unit.name
@@ -106,16 +117,28 @@ def test_at_the_desk_a_unit_lead_files_enforcement_from_the_inspection_and_sees_
     from envgrid.patrols.tests.conftest import all_pass
 
     enterprise = make_object(street_grid, owner=street_unit, support=[bureau], name="宏达化工有限公司")
-    plan_create(actor=people["unit_lead"], title="夏季夜查专项", kind=InspectionKind.NIGHT, objects=[enterprise],
-                starts_on=dt.date(2020, 1, 1), ends_on=dt.date(2030, 1, 1), times=2, units=[housing])  # fmt: skip
+    plan_create(
+        actor=people["unit_lead"],
+        title="夏季夜查专项",
+        kind=InspectionKind.NIGHT,
+        objects=[enterprise],
+        starts_on=dt.date(2020, 1, 1),
+        ends_on=dt.date(2030, 1, 1),
+        times=2,
+        units=[housing],
+    )
     checklist = current_checklist("enterprise")
     failing = list(checklist.items.all())[3]
     inspection = inspection_record(
-        inspector=people["unit_staff"], kind=InspectionKind.NIGHT, started_at=beijing_time(1, 22),
-        ended_at=beijing_time(1, 22, 40), supervised_object=enterprise, units=[housing],
+        inspector=people["unit_staff"],
+        kind=InspectionKind.NIGHT,
+        started_at=beijing_time(1, 22),
+        ended_at=beijing_time(1, 22, 40),
+        supervised_object=enterprise,
+        units=[housing],
         answers={**all_pass(checklist), failing.pk: "fail"},
         findings=[FindingInput("夜间排口冒黄烟", CaseCategory.objects.get(code="industrial.emission"))],
-    )  # fmt: skip
+    )
     sign_in(page, "unit_lead")
     page.goto(page.base_url + "/patrols/")
     page.locator(f'[data-testid="inspection-row"][data-number="{inspection.number}"] a').click()
@@ -144,6 +167,8 @@ def test_at_the_desk_a_unit_lead_files_enforcement_from_the_inspection_and_sees_
     assert row.get_attribute("data-cases") == "1"
     page.screenshot(path=SHOTS.format("desk-stats"), full_page=True)
     page.goto(page.base_url + "/patrols/night-coverage/")
-    assert page.get_by_test_id("coverage-units").locator('[data-label="生态环境分局"]').get_attribute(
-        "data-percent") == "100"  # fmt: skip
+    assert (
+        page.get_by_test_id("coverage-units").locator('[data-label="生态环境分局"]').get_attribute("data-percent")
+        == "100"
+    )
     page.screenshot(path=SHOTS.format("desk-coverage"), full_page=True)

@@ -25,8 +25,13 @@ def site(make_object, street_grid, street_unit, bureau):
 
 
 def open_case(people, site, **extra):
-    fields = {"actor": people["unit_lead"], "title": "工地扬尘", "violation": "物料未覆盖",
-              "legal_basis": "大气法第一百一十五条", "supervised_object": site}  # fmt: skip
+    fields = {
+        "actor": people["unit_lead"],
+        "title": "工地扬尘",
+        "violation": "物料未覆盖",
+        "legal_basis": "大气法第一百一十五条",
+        "supervised_object": site,
+    }
     fields.update(extra)
     return enforcement_open(**fields)
 
@@ -88,11 +93,17 @@ def test_a_stale_version_is_a_conflict(people, site):
 def test_only_the_lead_unit_or_the_command_centre_handles_the_case(people, site, housing):
     case = open_case(people, site, units=[housing])
     with pytest.raises(DomainError) as refused:
-        enforcement_publicize(enforcement=case, actor=people["housing_staff"], channel="tv",
-                              published_on=dt.date(2026, 6, 1))  # fmt: skip
+        enforcement_publicize(
+            enforcement=case, actor=people["housing_staff"], channel="tv", published_on=dt.date(2026, 6, 1)
+        )
     assert refused.value.code == "permission_denied" and case.publicity.count() == 0
-    enforcement_publicize(enforcement=case, actor=people["dispatcher"], channel="wechat",
-                          published_on=dt.date(2026, 6, 1), link="https://example.gov.cn/a")  # fmt: skip
+    enforcement_publicize(
+        enforcement=case,
+        actor=people["dispatcher"],
+        channel="wechat",
+        published_on=dt.date(2026, 6, 1),
+        link="https://example.gov.cn/a",
+    )
     assert case.publicity.get().get_channel_display()
 
 
@@ -110,9 +121,14 @@ def test_triggers_outside_the_scope_are_refused(people, site, make_object, membe
     from envgrid.patrols.tests.conftest import all_pass, beijing_time
 
     theirs = make_object(member_grid, owner=housing)
-    inspection = inspection_record(inspector=people["housing_staff"], kind="routine", started_at=beijing_time(1, 9),
-                                   ended_at=beijing_time(1, 9, 30), supervised_object=theirs,
-                                   answers=all_pass(current_checklist("enterprise")))  # fmt: skip
+    inspection = inspection_record(
+        inspector=people["housing_staff"],
+        kind="routine",
+        started_at=beijing_time(1, 9),
+        ended_at=beijing_time(1, 9, 30),
+        supervised_object=theirs,
+        answers=all_pass(current_checklist("enterprise")),
+    )
     with pytest.raises(DomainError) as refused:
         open_case(people, site, inspections=[inspection])
     assert refused.value.code == "permission_denied"

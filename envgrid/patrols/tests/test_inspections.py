@@ -60,8 +60,9 @@ def test_a_record_outside_the_night_window_is_refused_as_a_night_inspection(peop
 
 def test_the_same_daytime_record_is_accepted_as_a_routine_inspection(people, owned_enterprise):
     begin = beijing_time(1, 15, 0)
-    inspection = record(people, owned_enterprise, kind=InspectionKind.ROUTINE, start=begin,
-                        end=begin + dt.timedelta(minutes=30))  # fmt: skip
+    inspection = record(
+        people, owned_enterprise, kind=InspectionKind.ROUTINE, start=begin, end=begin + dt.timedelta(minutes=30)
+    )
     assert inspection.kind == InspectionKind.ROUTINE
 
 
@@ -101,10 +102,14 @@ def test_a_finding_becomes_a_case_linked_to_the_object_and_routed_to_its_owner(p
     lon, lat = point_in(owned_enterprise.grid)
 
     inspection = record(
-        people, owned_enterprise, answers=answers, lon=lon, lat=lat,
+        people,
+        owned_enterprise,
+        answers=answers,
+        lon=lon,
+        lat=lat,
         findings=[FindingInput("夜间排口冒黄烟，有刺鼻气味", emission, item_ids=[items[3].pk])],
         photos=[jpeg(gps=(lon, lat), taken="2026:05:01 21:10:00")],
-    )  # fmt: skip
+    )
 
     finding = Finding.objects.get(inspection=inspection)
     case = finding.case
@@ -146,9 +151,11 @@ def test_every_check_item_must_be_answered(people, owned_enterprise):
 def test_a_record_keeps_the_checklist_version_it_answered(people, owned_enterprise):
     first = record(people, owned_enterprise)
     v2 = checklist_publish(
-        actor=people["dispatcher"], kind="enterprise", title="工业企业检查要点（2026版）",
+        actor=people["dispatcher"],
+        kind="enterprise",
+        title="工业企业检查要点（2026版）",
         items=[("治污设施正常运行", "", None), ("无异味", "", None)],
-    )  # fmt: skip
+    )
     second = record(people, owned_enterprise, start=beijing_time(1, 22, 0))
 
     first.refresh_from_db()
@@ -181,9 +188,15 @@ def test_a_plan_of_the_unit_brings_its_objects_into_reach(people, make_object, s
 
     obj = make_object(street_grid, owner=street_unit)
     plan = plan_create(
-        actor=people["dispatcher"], title="住建夜查", kind=InspectionKind.NIGHT, starts_on=dt.date(2020, 1, 1),
-        ends_on=dt.date(2030, 1, 1), lead_unit=people["housing_staff"].unit, objects=[obj], times=2,
-    )  # fmt: skip
+        actor=people["dispatcher"],
+        title="住建夜查",
+        kind=InspectionKind.NIGHT,
+        starts_on=dt.date(2020, 1, 1),
+        ends_on=dt.date(2030, 1, 1),
+        lead_unit=people["housing_staff"].unit,
+        objects=[obj],
+        times=2,
+    )
     inspection = record(people, obj, who="housing_staff", plan=plan)
     assert inspection.plan == plan
 

@@ -33,15 +33,30 @@ def scene(people, make_object, street_unit, bureau, housing, member_grid):
     day = dt.date(2020, 1, 1), dt.date(2030, 1, 1)
 
     def record(who, obj, kind, start, units=()):
-        return inspection_record(inspector=people[who], kind=kind, started_at=start, ended_at=start + dt.timedelta(
-            minutes=30), supervised_object=obj, units=units, answers=all_pass(current_checklist(obj.kind)))  # fmt: skip
+        return inspection_record(
+            inspector=people[who],
+            kind=kind,
+            started_at=start,
+            ended_at=start + dt.timedelta(minutes=30),
+            supervised_object=obj,
+            units=units,
+            answers=all_pass(current_checklist(obj.kind)),
+        )
 
     return {
         "plans": {
-            "A": plan_create(actor=people["unit_lead"], title="甲夜查", kind="night", objects=[a], starts_on=day[0],
-                             ends_on=day[1]),
-            "B": plan_create(actor=people["dispatcher"], title="乙巡查", kind="routine", lead_unit=housing,
-                             objects=[b], starts_on=day[0], ends_on=day[1]),
+            "A": plan_create(
+                actor=people["unit_lead"], title="甲夜查", kind="night", objects=[a], starts_on=day[0], ends_on=day[1]
+            ),
+            "B": plan_create(
+                actor=people["dispatcher"],
+                title="乙巡查",
+                kind="routine",
+                lead_unit=housing,
+                objects=[b],
+                starts_on=day[0],
+                ends_on=day[1],
+            ),
         },
         "inspections": {
             "A": record("unit_staff", a, InspectionKind.NIGHT, beijing_time(1, 21)),
@@ -49,13 +64,20 @@ def scene(people, make_object, street_unit, bureau, housing, member_grid):
             "C": record("housing_staff", c, InspectionKind.JOINT, beijing_time(1, 14), units=[bureau]),
         },
         "enforcement": {
-            "A": enforcement_open(actor=people["unit_lead"], title="甲超标", violation="超标", legal_basis="法",
-                                  supervised_object=a, units=[housing]),
-            "B": enforcement_open(actor=people["housing_staff"], title="乙扬尘", violation="扬尘", legal_basis="法",
-                                  supervised_object=b),
+            "A": enforcement_open(
+                actor=people["unit_lead"],
+                title="甲超标",
+                violation="超标",
+                legal_basis="法",
+                supervised_object=a,
+                units=[housing],
+            ),
+            "B": enforcement_open(
+                actor=people["housing_staff"], title="乙扬尘", violation="扬尘", legal_basis="法", supervised_object=b
+            ),
         },
         "c_in_chiefs_street": member_grid.street.unit_id == street_unit.pk,
-    }  # fmt: skip
+    }
 
 
 def expected(username: str, scene) -> dict[str, set[str]]:
@@ -77,8 +99,11 @@ def test_each_role_sees_exactly_its_inspections_plans_and_enforcement(scene, peo
     user = people[username]
     want = expected(username, scene)
     models = {"inspections": Inspection, "enforcement": EnforcementCase, "plans": InspectionPlan}
-    endpoints = {"inspections": "/api/v1/inspections/", "enforcement": "/api/v1/enforcement-cases/",
-                 "plans": "/api/v1/inspection-plans/"}  # fmt: skip
+    endpoints = {
+        "inspections": "/api/v1/inspections/",
+        "enforcement": "/api/v1/enforcement-cases/",
+        "plans": "/api/v1/inspection-plans/",
+    }
     api, web = APIClient(), Client()
     api.force_authenticate(user)
     web.force_login(user)

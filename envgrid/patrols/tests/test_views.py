@@ -27,21 +27,38 @@ def world(people, make_object, street_grid, street_unit, bureau, housing):
     """An enterprise the street owns (the bureau supports), a night plan, one night record with a finding,
     and an enforcement case of the bureau with housing."""
     obj = make_object(street_grid, owner=street_unit, support=[bureau], name="宏达化工")
-    plan = plan_create(actor=people["unit_lead"], title="夜查专项", kind=InspectionKind.NIGHT, objects=[obj],
-                       starts_on=dt.date(2020, 1, 1), ends_on=dt.date(2030, 1, 1), times=2)  # fmt: skip
+    plan = plan_create(
+        actor=people["unit_lead"],
+        title="夜查专项",
+        kind=InspectionKind.NIGHT,
+        objects=[obj],
+        starts_on=dt.date(2020, 1, 1),
+        ends_on=dt.date(2030, 1, 1),
+        times=2,
+    )
     checklist = current_checklist("enterprise")
     first = checklist.items.first()
     emission = CaseCategory.objects.get(code="industrial.emission")
     inspection = inspection_record(
-        inspector=people["unit_staff"], kind=InspectionKind.NIGHT, started_at=beijing_time(1, 21),
-        ended_at=beijing_time(1, 21, 30), supervised_object=obj, plan=plan,
-        answers={**all_pass(checklist), first.pk: "fail"}, findings=[FindingInput("冒黄烟", emission)],
-    )  # fmt: skip
+        inspector=people["unit_staff"],
+        kind=InspectionKind.NIGHT,
+        started_at=beijing_time(1, 21),
+        ended_at=beijing_time(1, 21, 30),
+        supervised_object=obj,
+        plan=plan,
+        answers={**all_pass(checklist), first.pk: "fail"},
+        findings=[FindingInput("冒黄烟", emission)],
+    )
     enforcement = enforcement_open(
-        actor=people["unit_lead"], title="宏达化工超标排放", violation="超标排放", legal_basis="大气法第九十九条",
-        units=[housing], supervised_object=obj, inspections=[inspection],
+        actor=people["unit_lead"],
+        title="宏达化工超标排放",
+        violation="超标排放",
+        legal_basis="大气法第九十九条",
+        units=[housing],
+        supervised_object=obj,
+        inspections=[inspection],
         measures=[{"kind": "fine", "fine_amount": 100000}],
-    )  # fmt: skip
+    )
     return {"obj": obj, "plan": plan, "inspection": inspection, "enforcement": enforcement}
 
 
@@ -52,9 +69,13 @@ def client_for(user) -> Client:
 
 
 PAGES = [
-    "/patrols/", "/patrols/plans/", "/patrols/night-coverage/", "/patrols/checklists/", "/patrols/enforcement/",
+    "/patrols/",
+    "/patrols/plans/",
+    "/patrols/night-coverage/",
+    "/patrols/checklists/",
+    "/patrols/enforcement/",
     "/patrols/enforcement/stats/",
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("username", ["dispatcher", "unit_staff", "river_chief", "grid_member", "leader"])
@@ -62,8 +83,11 @@ def test_every_desk_page_renders_for_each_role(world, people, username):
     c = client_for(people[username])
     for url in PAGES:
         assert c.get(url).status_code == 200, url
-    for url in [f"/patrols/inspections/{world['inspection'].pk}/", f"/patrols/plans/{world['plan'].pk}/",
-                f"/patrols/enforcement/{world['enforcement'].pk}/"]:  # fmt: skip
+    for url in [
+        f"/patrols/inspections/{world['inspection'].pk}/",
+        f"/patrols/plans/{world['plan'].pk}/",
+        f"/patrols/enforcement/{world['enforcement'].pk}/",
+    ]:
         expected = 404 if username == "grid_member" else 200  # the member's grid is not the enterprise's
         assert c.get(url).status_code == expected, (url, username)
 
@@ -78,8 +102,10 @@ def test_the_record_list_shows_only_the_users_scope(world, people):
 
 def test_lists_export_to_excel(world, people):
     c = client_for(people["dispatcher"])
-    for url, number in [("/patrols/?export=xlsx", world["inspection"].number),
-                        ("/patrols/enforcement/?export=xlsx", world["enforcement"].number)]:  # fmt: skip
+    for url, number in [
+        ("/patrols/?export=xlsx", world["inspection"].number),
+        ("/patrols/enforcement/?export=xlsx", world["enforcement"].number),
+    ]:
         response = c.get(url)
         assert response["Content-Type"].startswith("application/vnd.openxmlformats")
         sheet = load_workbook(__import__("io").BytesIO(response.content)).active
@@ -106,9 +132,17 @@ def test_night_coverage_counts_the_plans_targets_per_unit_and_street(world, peop
 def test_the_phone_page_records_a_night_inspection_whose_finding_becomes_a_case(world, people, street_unit):
     obj, checklist = world["obj"], current_checklist("enterprise")
     items = list(checklist.items.all())
-    data = {"kind": "night", "started_at": beijing_time(1, 22).strftime("%Y-%m-%dT%H:%M"),
-            "ended_at": beijing_time(1, 22, 40).strftime("%Y-%m-%dT%H:%M"), "lon": obj.lon, "lat": obj.lat,
-            "accuracy": 12, "severity": "normal", "finding": "夜间排口冒黄烟", "photos": [jpeg()]}  # fmt: skip
+    data = {
+        "kind": "night",
+        "started_at": beijing_time(1, 22).strftime("%Y-%m-%dT%H:%M"),
+        "ended_at": beijing_time(1, 22, 40).strftime("%Y-%m-%dT%H:%M"),
+        "lon": obj.lon,
+        "lat": obj.lat,
+        "accuracy": 12,
+        "severity": "normal",
+        "finding": "夜间排口冒黄烟",
+        "photos": [jpeg()],
+    }
     data.update({f"item_{i.pk}": "pass" for i in items})
     data[f"item_{items[3].pk}"] = "fail"
     c = client_for(people["unit_staff"])
@@ -124,8 +158,12 @@ def test_the_phone_page_records_a_night_inspection_whose_finding_becomes_a_case(
 
 def test_the_phone_page_refuses_a_daytime_night_inspection_with_the_reason(world, people):
     obj = world["obj"]
-    data = {"kind": "night", "started_at": beijing_time(1, 14).strftime("%Y-%m-%dT%H:%M"),
-            "ended_at": beijing_time(1, 14, 30).strftime("%Y-%m-%dT%H:%M"), "severity": "normal"}  # fmt: skip
+    data = {
+        "kind": "night",
+        "started_at": beijing_time(1, 14).strftime("%Y-%m-%dT%H:%M"),
+        "ended_at": beijing_time(1, 14, 30).strftime("%Y-%m-%dT%H:%M"),
+        "severity": "normal",
+    }
     data.update({f"item_{i.pk}": "pass" for i in current_checklist("enterprise").items.all()})
     before = (Inspection.objects.count(), Case.objects.count())
     response = client_for(people["unit_staff"]).post(f"/patrols/m/objects/{obj.pk}/", data)
@@ -187,11 +225,23 @@ def test_list_pages_do_not_grow_in_queries_with_rows(world, people):
         before.append(len(queries))
     obj, checklist = world["obj"], current_checklist("enterprise")
     for day in range(2, 7):
-        inspection_record(inspector=people["unit_staff"], kind=InspectionKind.NIGHT, started_at=beijing_time(day, 22),
-                          ended_at=beijing_time(day, 22, 30), supervised_object=obj, plan=world["plan"],
-                          answers=all_pass(checklist))  # fmt: skip
-        enforcement_open(actor=people["unit_lead"], title=f"案件{day}", violation="v", legal_basis="b",
-                         supervised_object=obj, measures=[{"kind": "rectify"}])  # fmt: skip
+        inspection_record(
+            inspector=people["unit_staff"],
+            kind=InspectionKind.NIGHT,
+            started_at=beijing_time(day, 22),
+            ended_at=beijing_time(day, 22, 30),
+            supervised_object=obj,
+            plan=world["plan"],
+            answers=all_pass(checklist),
+        )
+        enforcement_open(
+            actor=people["unit_lead"],
+            title=f"案件{day}",
+            violation="v",
+            legal_basis="b",
+            supervised_object=obj,
+            measures=[{"kind": "rectify"}],
+        )
     after = []
     for url in urls:
         with CaptureQueriesContext(connection) as queries:
