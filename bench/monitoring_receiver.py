@@ -205,6 +205,7 @@ SPAN = timedelta(days=100)  # a round's data times: [start, start + SPAN); the b
 def run_backend(label: str, database_url: str, args) -> float:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "envgrid.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)  # settings require a key; a bench has no install
     import django
 
     django.setup()
