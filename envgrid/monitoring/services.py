@@ -45,7 +45,7 @@ NORMAL_FLAG = "N"  # HJ 212-2017 Table 8: normal
 _ONLY_NORMAL = frozenset(NORMAL_FLAG)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reject:
     """One refused frame or run of bytes, to be stored by ``frames_reject``."""
 

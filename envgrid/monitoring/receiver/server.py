@@ -210,8 +210,6 @@ class Receiver:
             return
         self.counters["frames_total"] += 1
         connection.last_active = time.monotonic()  # a complete frame: bytes alone do not keep a connection
-        if connection.bursts:
-            self._flush(connection)
         try:
             packet = parse_frame(item)
         except FrameError as error:
@@ -224,6 +222,8 @@ class Receiver:
             return
         if not self._authenticate(connection, station, packet, item):
             return
+        if connection.bursts:  # a good frame ends the connection's burst of refusals
+            self._flush(connection)
         if packet.flag is not None and packet.flag & 2:  # one part of a split message
             try:
                 packet = connection.reassembler.add(packet)
