@@ -46,6 +46,7 @@ class Connection(asyncio.Protocol):
         self.closing = False  # shut: reads nothing more, closes once its queued packets are answered
         self.outstanding = 0  # packets of this connection queued for the writer and not answered yet
         self.refusals = 0
+        self.trusted: set[str] = set()  # MNs whose password this connection gave (exempt from their back-off)
         self.bursts: dict[str, Reject] = {}  # refusals not yet queued for storage, one aggregate per reason
         self.last_active = time.monotonic()  # last complete frame (or the connection's start)
 

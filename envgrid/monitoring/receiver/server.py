@@ -243,9 +243,12 @@ class Receiver:
 
     def _authenticate(self, connection: Connection, station, packet, item: bytes) -> bool:
         """Back-off, allowed peers, password, active: True if the packet may go on. Any refusal here closes the
-        connection; a wrong password also counts towards the back-off of its MN and of the peer address."""
+        connection; a wrong password also counts towards the back-off of its MN and of the peer address. The
+        back-off does not stop a connection that already authenticated that MN (the device itself, connected
+        before someone started guessing its password elsewhere)."""
         mn = packet.mn
-        if self.backoff.blocked("mn:" + mn) or self.backoff.blocked("peer:" + connection.host):
+        trusted = mn in connection.trusted  # this connection already gave this MN's password: a guesser elsewhere
+        if not trusted and (self.backoff.blocked("mn:" + mn) or self.backoff.blocked("peer:" + connection.host)):
             message = f"MN {mn} or address {connection.host} refused for a while after wrong passwords"
             self._reject(connection, AUTH_BACKOFF, message, item, mn)
         elif station.networks and (
@@ -262,6 +265,8 @@ class Receiver:
             self._reject(connection, INACTIVE_STATION, f"station {mn} is not active", item, mn)
             return False
         else:
+            if not trusted:
+                connection.trusted.add(mn)
             return True
         connection.shut()
         return False

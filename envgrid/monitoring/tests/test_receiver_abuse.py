@@ -100,6 +100,9 @@ def test_the_refusal_queue_is_bounded_and_what_overflows_is_counted():
 def test_a_wrong_password_closes_and_after_k_the_mn_and_the_address_are_refused_without_checking(station):
     admin, dispatcher = user("rx-admin", Role.ADMIN), user("rx-dispatcher", Role.DISPATCHER)
     with running_receiver(auth_failures=3, auth_backoff_seconds=60) as rx:
+        device = connect_from(rx, "127.0.0.4")  # the station itself, connected before the guessing starts
+        device.sendall(frame(50))
+        read_answers(device, 1)
         for minute in range(3):
             sock = connect_from(rx)
             sock.sendall(frame(minute, pw=f"00000{minute}") + frame(30))
@@ -112,11 +115,13 @@ def test_a_wrong_password_closes_and_after_k_the_mn_and_the_address_are_refused_
         other = connect_from(rx, "127.0.0.3")
         other.sendall(frame(32, pw="999999"))  # refused as blocked: not counted, not notified again
         assert is_closed(other)
+        device.sendall(frame(51))
+        assert read_answers(device, 1)[0].cn == "9014"  # the back-off does not lock the device itself out
         wait_for(lambda: RejectedFrame.objects.filter(code="auth_backoff").count() == 2)
         wait_for(lambda: Notification.objects.count() >= 2)
         time.sleep(0.3)
 
-    assert Reading.objects.count() == 0
+    assert sorted(Reading.objects.values_list("data_time__minute", flat=True)) == [50, 51]
     assert RejectedFrame.objects.filter(code="bad_password").count() == 3
     assert set(RejectedFrame.objects.filter(code="auth_backoff").values_list("mn", flat=True)) == {MN}
     told = Notification.objects.filter(verb="hj212.auth_backoff")
