@@ -177,6 +177,12 @@ class ReceiverStat(models.Model):
     frames_per_minute = models.FloatField(_("frames per minute"), default=0)
     readings_stored = models.PositiveBigIntegerField(_("readings stored since start"), default=0)
     rejects = models.JSONField(_("rejects by reason"), default=dict, blank=True)
+    defences = models.JSONField(
+        _("defences"),
+        default=dict,
+        blank=True,
+        help_text=_("Connections refused or closed by the receiver's defences, and refusals dropped, since start."),
+    )
 
     class Meta:
         verbose_name = _("receiver status")

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from envgrid.monitoring.services import Reject
 
 
+_SLICE_FROM = 8192  # reads bigger than this are framed in slices of _SLICE bytes
+_SLICE = 2048
+
+
 @dataclass(slots=True)
 class Item:
     """One accepted packet waiting for the writer, with the connection its answer goes to."""
@@ -72,10 +76,14 @@ class Connection(asyncio.Protocol):
         if self.closing:
             return
         take = self.receiver._take
-        for item in self.splitter.feed(data):
-            take(item, self)
-            if self.closing:
-                return
+        # A device sends a frame (at most 1,035 bytes) and waits: a bigger read is framed a slice at a time, so
+        # that a flood stops being looked at once the connection is shut, not after the whole read is framed.
+        step = len(data) if len(data) <= _SLICE_FROM else _SLICE
+        for start in range(0, len(data), step):
+            for item in self.splitter.feed(data[start : start + step] if step < len(data) else data):
+                take(item, self)
+                if self.closing:
+                    return
         if len(self.reassembler):
             for error in self.reassembler.expire():
                 self.receiver._reject(self, error.code, error.message, b"")

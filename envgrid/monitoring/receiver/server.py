@@ -60,6 +60,13 @@ from envgrid.monitoring.signals import readings_stored
 
 logger = logging.getLogger("envgrid.monitoring.receiver")
 
+DEFENCES = (  # the counters of what the defences did, saved with the receiver's status
+    "connections_refused_cap",
+    "connections_refused_backoff",
+    "connections_closed_idle",
+    "connections_closed_refusals",
+    "rejects_dropped",
+)
 REJECTS_PER_BATCH = 200  # most refusal rows the writer stores at once, after a batch of readings
 
 
@@ -488,6 +495,7 @@ class Receiver:
             )
         }
         counters["rejects"] = dict(self.rejects)
+        counters["defences"] = {name: self.counters[name] for name in DEFENCES if self.counters[name]}
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(
             self._executor,
