@@ -165,6 +165,7 @@ class Receiver:
                 checkpoints.cancel()
             for connection in list(self._connections):  # take nothing more; what was taken is stored and answered
                 connection.transport.pause_reading()
+                self._flush(connection)  # its refusals so far are stored too
             self._closing = True  # the writer stores what is pending, then ends
             self._work.set()
             await writer
