@@ -32,6 +32,14 @@ env = environ.Env(
     HJ212_HOST=(str, "127.0.0.1"),
     HJ212_PORT=(int, 9212),
     HJ212_BATCH_SIZE=(int, 500),
+    HJ212_MAX_CONNECTIONS=(int, 2000),
+    HJ212_MAX_CONNECTIONS_PER_PEER=(int, 50),
+    HJ212_IDLE_SECONDS=(int, 600),
+    HJ212_MAX_REFUSALS_PER_CONNECTION=(int, 20),
+    HJ212_REJECT_QUEUE=(int, 1000),
+    HJ212_REJECT_RETENTION_DAYS=(int, 30),
+    HJ212_AUTH_FAILURES=(int, 3),
+    HJ212_AUTH_BACKOFF_SECONDS=(int, 60),
     ENVGRID_MINUTE_RETENTION_DAYS=(int, 90),
     ENVGRID_ROLLUP_WORKERS=(int, 0),
     ENVGRID_IMAGE_MAX_PIXELS=(int, 40_000_000),
@@ -297,6 +305,20 @@ ENVGRID_WORK_HOURS = env("ENVGRID_WORK_HOURS")
 HJ212_HOST = env("HJ212_HOST")
 HJ212_PORT = env("HJ212_PORT")
 HJ212_BATCH_SIZE = env("HJ212_BATCH_SIZE")
+# HJ 212 receiver under abuse (docs/hj212-receiver.md "Abuse"): connection caps (total, per peer address); a
+# connection that sends no complete frame for HJ212_IDLE_SECONDS is closed; one that makes
+# HJ212_MAX_REFUSALS_PER_CONNECTION refusals is closed; at most HJ212_REJECT_QUEUE refusal rows wait for the
+# writer (the rest are counted, not stored); rejected frames are kept HJ212_REJECT_RETENTION_DAYS days.
+# HJ212_AUTH_FAILURES wrong passwords for one MN or from one address refuse it for HJ212_AUTH_BACKOFF_SECONDS,
+# doubling with each further episode (at most 64×).
+HJ212_MAX_CONNECTIONS = env("HJ212_MAX_CONNECTIONS")
+HJ212_MAX_CONNECTIONS_PER_PEER = env("HJ212_MAX_CONNECTIONS_PER_PEER")
+HJ212_IDLE_SECONDS = env("HJ212_IDLE_SECONDS")
+HJ212_MAX_REFUSALS_PER_CONNECTION = env("HJ212_MAX_REFUSALS_PER_CONNECTION")
+HJ212_REJECT_QUEUE = env("HJ212_REJECT_QUEUE")
+HJ212_REJECT_RETENTION_DAYS = env("HJ212_REJECT_RETENTION_DAYS")
+HJ212_AUTH_FAILURES = env("HJ212_AUTH_FAILURES")
+HJ212_AUTH_BACKOFF_SECONDS = env("HJ212_AUTH_BACKOFF_SECONDS")
 
 # Monitoring: minute and real-time readings are kept this many days (hourly, daily and monthly rollups for ever).
 ENVGRID_MINUTE_RETENTION_DAYS = env("ENVGRID_MINUTE_RETENTION_DAYS")

@@ -59,7 +59,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(RejectedFrame)
 class RejectedFrameAdmin(ReadOnlyAdmin):
-    list_display = ["received_at", "peer", "mn", "code", "message"]
+    list_display = ["received_at", "peer", "mn", "code", "count", "message"]
     list_filter = ["code"]
     search_fields = ["mn", "peer"]
 

@@ -83,3 +83,6 @@ UNKNOWN_MN = "unknown_mn"
 BAD_PASSWORD = "bad_password"
 INACTIVE_STATION = "inactive_station"
 NO_DATA_TIME = "no_data_time"
+# Why the receiver refused a frame before checking its password (docs/hj212-receiver.md "Abuse").
+AUTH_BACKOFF = "auth_backoff"  # too many wrong passwords lately for this MN or from this address
+PEER_NOT_ALLOWED = "peer_not_allowed"  # the station has an allowed-peer list and this address is not on it

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -13,6 +15,19 @@ from envgrid.monitoring.choices import ReadingCommand, StationKind, StationStatu
 
 LATE_AFTER_INTERVALS = 2  # no data for two expected intervals: late
 OFFLINE_AFTER_INTERVALS = 6  # six: offline
+
+
+def peer_networks(text: str) -> tuple:
+    """The IP networks of a station's allowed-peer list (addresses or CIDR, comma or space separated);
+    ``ValueError`` for an entry that is neither."""
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in re.split(r"[\s,;]+", text or "") if entry)
+
+
+def validate_peer_list(text: str) -> None:
+    try:
+        peer_networks(text)
+    except ValueError as error:
+        raise ValidationError(_("Not an IP address or network: %(error)s"), params={"error": error}) from error
 
 
 class Station(models.Model):
@@ -42,6 +57,17 @@ class Station(models.Model):
         help_text=_('HJ 212 factor code to unit, e.g. {"a34004": "ug/m3"}.'),
     )
     interval_minutes = models.PositiveSmallIntegerField(_("expected interval (minutes)"), default=1)
+    allowed_peers = models.CharField(
+        _("allowed peer addresses"),
+        max_length=500,
+        blank=True,
+        default="",
+        validators=[validate_peer_list],
+        help_text=_(
+            "IP addresses or networks (CIDR) this station may upload from, separated by commas or spaces; "
+            "empty: any address."
+        ),
+    )
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True, editable=False)
     protocol_version = models.PositiveSmallIntegerField(
         _("protocol version seen"), null=True, blank=True, editable=False
@@ -123,6 +149,12 @@ class RejectedFrame(models.Model):
     code = models.CharField(_("reason code"), max_length=32, db_index=True)
     message = models.CharField(_("message"), max_length=300)
     raw = models.CharField(_("first bytes (escaped)"), max_length=900, blank=True)
+    count = models.PositiveIntegerField(
+        _("refusals"),
+        default=1,
+        help_text=_("Refusals of this reason in one burst on one connection; raw is the first."),
+    )
+    last_received_at = models.DateTimeField(_("last refusal at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rejected frame")
@@ -145,6 +177,12 @@ class ReceiverStat(models.Model):
     frames_per_minute = models.FloatField(_("frames per minute"), default=0)
     readings_stored = models.PositiveBigIntegerField(_("readings stored since start"), default=0)
     rejects = models.JSONField(_("rejects by reason"), default=dict, blank=True)
+    defences = models.JSONField(
+        _("defences"),
+        default=dict,
+        blank=True,
+        help_text=_("Connections refused or closed by the receiver's defences, and refusals dropped, since start."),
+    )
 
     class Meta:
         verbose_name = _("receiver status")

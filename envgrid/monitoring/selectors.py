@@ -85,8 +85,8 @@ def station_for_page(user, pk: int) -> Station:
 
 
 def station_credentials() -> dict[str, Station]:
-    """Every station's MN, password and active state, for the receiver's authentication cache."""
-    return {s.mn: s for s in Station.objects.only("id", "mn", "password", "is_active")}
+    """Every station's MN, password, active state and allowed peers, for the receiver's authentication cache."""
+    return {s.mn: s for s in Station.objects.only("id", "mn", "password", "is_active", "allowed_peers")}
 
 
 # --- latest AQI ----------------------------------------------------------------------------------------

@@ -14,13 +14,15 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from envgrid.core.choices import Role
 from envgrid.core.services import audit_record, snapshot
 from envgrid.grids.lookup import grid_for_point
 from envgrid.monitoring.choices import (
@@ -43,7 +45,7 @@ NORMAL_FLAG = "N"  # HJ 212-2017 Table 8: normal
 _ONLY_NORMAL = frozenset(NORMAL_FLAG)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reject:
     """One refused frame or run of bytes, to be stored by ``frames_reject``."""
 
@@ -53,6 +55,8 @@ class Reject:
     mn: str = ""
     raw: bytes = b""
     received_at: datetime | None = None
+    count: int = 1  # refusals of this reason in one burst on one connection (``raw`` is the first one's)
+    last_received_at: datetime | None = None
 
 
 class Credentials(NamedTuple):
@@ -77,8 +81,30 @@ class StoreResult:
 
 
 #: What an administrator may change on a station (the rest is filled by the receiver or from the location).
-STATION_EDITABLE = ("mn", "password", "name", "kind", "lon", "lat", "is_active", "factors", "interval_minutes")
-_STATION_AUDITED = ["mn", "name", "kind", "lon", "lat", "grid", "is_active", "factors", "interval_minutes"]
+STATION_EDITABLE = (
+    "mn",
+    "password",
+    "name",
+    "kind",
+    "lon",
+    "lat",
+    "is_active",
+    "factors",
+    "interval_minutes",
+    "allowed_peers",
+)
+_STATION_AUDITED = [
+    "mn",
+    "name",
+    "kind",
+    "lon",
+    "lat",
+    "grid",
+    "is_active",
+    "factors",
+    "interval_minutes",
+    "allowed_peers",
+]
 
 
 def _station_state(station: Station) -> dict:
@@ -175,11 +201,47 @@ def frames_reject(rejects: Sequence[Reject]) -> int:
                 code=reject.code[:32],
                 message=reject.message[:300],
                 raw=escape_raw(reject.raw),
+                count=reject.count,
+                last_received_at=reject.last_received_at,
             )
             for reject in rejects
         ]
     )
     return len(rejects)
+
+
+def rejected_frames_purge(*, now: datetime | None = None, days: int | None = None) -> int:
+    """Delete rejected frames older than ``days`` (default ``HJ212_REJECT_RETENTION_DAYS``); how many went."""
+    from django.conf import settings
+
+    days = settings.HJ212_REJECT_RETENTION_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted, _by_model = RejectedFrame.objects.filter(received_at__lt=cutoff).delete()
+    return deleted
+
+
+@transaction.atomic
+def receiver_abuse_notify(*, what: str, subject: str, seconds: float, peer: str = "") -> int:
+    """Tell the administrators that the HJ 212 receiver started refusing ``subject`` (an MN or an address)
+    after repeated wrong passwords: once per episode (the receiver decides). Returns how many were told."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+    from django.urls import reverse
+
+    from envgrid.notifications.services import notify
+
+    admins = get_user_model().objects.filter(Q(is_superuser=True) | Q(role=Role.ADMIN), is_active=True)
+    title = _("HJ 212: repeated wrong passwords, %(what)s %(subject)s refused for %(seconds)d s") % {
+        "what": what,
+        "subject": subject,
+        "seconds": seconds,
+    }
+    body = _("Last attempt from %(peer)s. The receiver refuses it without checking until the back-off ends.") % {
+        "peer": peer or "?"
+    }
+    return len(
+        notify(recipients=admins, verb="hj212.auth_backoff", title=title, body=body, url=reverse("monitoring-receiver"))
+    )
 
 
 def readings_store(

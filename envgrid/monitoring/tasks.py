@@ -1,9 +1,10 @@
-"""Background jobs of the monitoring app: thin callers of the rollup services."""
+"""Background jobs of the monitoring app: thin callers of the rollup and retention services."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from envgrid.monitoring.rollups import readings_purge_minutes, rollups_process_dirty, rollups_rebuild
+from envgrid.monitoring.services import rejected_frames_purge
 
 
 @db_task()
@@ -31,3 +32,9 @@ def rollup_rebuild(since: str, until: str | None = None):
 def purge_minute_readings():
     """Daily at 03:17: delete minute data older than ENVGRID_MINUTE_RETENTION_DAYS (rollups are kept)."""
     return readings_purge_minutes()
+
+
+@db_periodic_task(crontab(minute="27", hour="3"))
+def purge_rejected_frames():
+    """Daily at 03:27: delete rejected HJ 212 frames older than HJ212_REJECT_RETENTION_DAYS."""
+    return rejected_frames_purge()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -242,6 +243,19 @@ def station_wind_data(request, pk: int):
     return JsonResponse(selectors.wind_rose(station=station, start=end - timedelta(hours=hours), end=end))
 
 
+_PASSWORD = re.compile(r"(PW=)[^;&]*")
+
+
+def _masked(user, frames) -> list:
+    """The rejected frames, their ``PW=`` values masked unless the user is an administrator (it may be a
+    station's real password, or an attacker's guess of it)."""
+    frames = list(frames)
+    if not selectors.can_see_station_password(user):
+        for frame in frames:
+            frame.raw = _PASSWORD.sub(r"\1******", frame.raw)
+    return frames
+
+
 @login_required
 @require_GET
 def receiver_status(request):
@@ -260,7 +274,7 @@ def receiver_status(request):
         **overview,
         "rejects_24h": rejects_24h,
         "rejects_table": [(r, (since_start.get(r), last_day.get(r))) for r in reasons],
-        "frames": list(selectors.rejected_frames(code=code, peer=peer)[:LATEST_REJECTS]),
+        "frames": _masked(request.user, selectors.rejected_frames(code=code, peer=peer)[:LATEST_REJECTS]),
         "code": code,
         "peer": peer,
         "now": now,

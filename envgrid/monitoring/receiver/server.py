@@ -16,6 +16,14 @@ by the receiver itself, once per ``notify_seconds`` for all the readings committ
 answers: its receivers (rollups, alerts) neither delay the answers nor run once per batch. SIGTERM/SIGINT
 stop accepting and reading, store what was taken, answer it, then close.
 
+Abuse (docs/hj212-receiver.md "Abuse"): connections are capped in all and per peer address; a connection that
+sends no complete frame for ``idle_timeout`` is closed; refusals are aggregated per connection and reason
+(one ``RejectedFrame`` per burst, with its count), a connection is closed after ``max_refusals`` of them, and
+at most ``reject_queue`` refusal rows wait for the writer, which stores them only when readings are not
+waiting (the rest are counted and dropped). A wrong password closes the connection; repeated ones refuse
+that MN and that peer address for a growing while (``guard.Backoff``), and the administrators are told
+once per episode. A station with allowed peer addresses is refused from any other.
+
 The event loop is uvloop when it is installed (``--loop``): it costs less per read and write than asyncio's
 own (``bench/monitoring_receiver.py``).
 """
@@ -29,19 +37,41 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
-from envgrid.monitoring.choices import BAD_PASSWORD, INACTIVE_STATION, UNKNOWN_MN
+from envgrid.monitoring.choices import AUTH_BACKOFF, BAD_PASSWORD, INACTIVE_STATION, PEER_NOT_ALLOWED, UNKNOWN_MN
 from envgrid.monitoring.hj212.errors import FrameError
 from envgrid.monitoring.hj212.packet import build_data_ack, parse_frame
-from envgrid.monitoring.models import Station
+from envgrid.monitoring.models import Station, peer_networks
 from envgrid.monitoring.receiver.connection import Connection, Item
+from envgrid.monitoring.receiver.guard import Backoff, Block
 from envgrid.monitoring.selectors import station_credentials
-from envgrid.monitoring.services import Reject, StoreResult, frames_reject, readings_store, receiver_stat_save
+from envgrid.monitoring.services import (
+    Reject,
+    StoreResult,
+    frames_reject,
+    readings_store,
+    receiver_abuse_notify,
+    receiver_stat_save,
+)
 from envgrid.monitoring.signals import readings_stored
 
 logger = logging.getLogger("envgrid.monitoring.receiver")
+
+DEFENCES = (  # the counters of what the defences did, saved with the receiver's status
+    "connections_refused_cap",
+    "connections_refused_backoff",
+    "connections_closed_idle",
+    "connections_closed_refusals",
+    "rejects_dropped",
+)
+REJECTS_PER_BATCH = 200  # most refusal rows the writer stores at once, after a batch of readings
+
+
+def _setting(value, name: str):
+    return getattr(settings, name) if value is None else value
 
 
 class Receiver:
@@ -57,17 +87,35 @@ class Receiver:
         max_linger: float = 0.02,
         cache_seconds: float = 30.0,
         stat_seconds: float = 5.0,
-        idle_timeout: float = 600.0,
+        idle_timeout: float | None = None,
         notify_seconds: float = 1.0,
         checkpoint_seconds: float = 1.0,
+        max_connections: int | None = None,
+        max_connections_per_peer: int | None = None,
+        max_refusals: int | None = None,
+        reject_queue: int | None = None,
+        auth_failures: int | None = None,
+        auth_backoff_seconds: float | None = None,
     ):
+        """Options left at None are read from the settings (``HJ212_IDLE_SECONDS``, ``HJ212_MAX_CONNECTIONS``,
+        ``HJ212_MAX_CONNECTIONS_PER_PEER``, ``HJ212_MAX_REFUSALS_PER_CONNECTION``, ``HJ212_REJECT_QUEUE``,
+        ``HJ212_AUTH_FAILURES``, ``HJ212_AUTH_BACKOFF_SECONDS``)."""
         self.host, self.port = host, port
         self.batch_size = batch_size
         self.linger = linger
         self.max_linger = max_linger
         self.cache_seconds = cache_seconds
         self.stat_seconds = stat_seconds
-        self.idle_timeout = idle_timeout
+        self.idle_timeout = _setting(idle_timeout, "HJ212_IDLE_SECONDS")
+        self.max_connections = _setting(max_connections, "HJ212_MAX_CONNECTIONS")
+        self.max_connections_per_peer = _setting(max_connections_per_peer, "HJ212_MAX_CONNECTIONS_PER_PEER")
+        self.max_refusals = _setting(max_refusals, "HJ212_MAX_REFUSALS_PER_CONNECTION")
+        self.reject_queue = _setting(reject_queue, "HJ212_REJECT_QUEUE")
+        self.backoff = Backoff(
+            failures=_setting(auth_failures, "HJ212_AUTH_FAILURES"),
+            seconds=_setting(auth_backoff_seconds, "HJ212_AUTH_BACKOFF_SECONDS"),
+        )
+        self._per_peer: Counter = Counter()
         self.notify_seconds = notify_seconds
         self.checkpoint_seconds = checkpoint_seconds
         self.stations: dict = {}
@@ -117,6 +165,7 @@ class Receiver:
                 checkpoints.cancel()
             for connection in list(self._connections):  # take nothing more; what was taken is stored and answered
                 connection.transport.pause_reading()
+                self._flush(connection)  # its refusals so far are stored too
             self._closing = True  # the writer stores what is pending, then ends
             self._work.set()
             await writer
@@ -135,59 +184,140 @@ class Receiver:
 
     # --- connections ---------------------------------------------------------------------------------
 
-    def _opened(self, connection: Connection) -> None:
+    def _opened(self, connection: Connection) -> bool:
+        """Count a new connection; False (the connection is dropped at once) over a cap or from a blocked peer."""
+        host = connection.host
+        if self.backoff.blocked("peer:" + host):
+            self.counters["connections_refused_backoff"] += 1
+            return False
+        if len(self._connections) >= self.max_connections or self._per_peer[host] >= self.max_connections_per_peer:
+            self.counters["connections_refused_cap"] += 1
+            return False
+        self._per_peer[host] += 1
         self._connections.add(connection)
         self.counters["connections_total"] += 1
         self.counters["connections_open"] += 1
+        return True
 
     def _closed(self, connection: Connection) -> None:
+        if not connection.registered:
+            return
+        self._flush(connection)
         self._connections.discard(connection)
         self._paused.discard(connection)
         self.counters["connections_open"] -= 1
+        host = connection.host
+        self._per_peer[host] -= 1
+        if self._per_peer[host] <= 0:
+            del self._per_peer[host]
 
     def _take(self, item: bytes | FrameError, connection: Connection) -> None:
         """Check one frame from the splitter; queue it for the writer or as a refusal."""
         if type(item) is not bytes:
-            self._reject(item.code, item.message, connection.peer, item.raw)
+            self._reject(connection, item.code, item.message, item.raw)
             return
         self.counters["frames_total"] += 1
+        connection.last_active = time.monotonic()  # a complete frame: bytes alone do not keep a connection
         try:
             packet = parse_frame(item)
         except FrameError as error:
-            self._reject(error.code, error.message, connection.peer, item)
+            self._reject(connection, error.code, error.message, item)
             return
         station = self.stations.get(packet.mn)
         if station is None:
             message = f"MN {packet.mn[:40]!r} is not a registered station"
-            self._reject(UNKNOWN_MN, message, connection.peer, item, packet.mn)
+            self._reject(connection, UNKNOWN_MN, message, item, packet.mn)
             return
-        if station.password != packet.pw:
-            self._reject(BAD_PASSWORD, f"wrong password for MN {packet.mn}", connection.peer, item, packet.mn)
+        if not self._authenticate(connection, station, packet, item):
             return
-        if not station.is_active:
-            self._reject(INACTIVE_STATION, f"station {packet.mn} is not active", connection.peer, item, packet.mn)
-            return
+        if connection.bursts:  # a good frame ends the connection's burst of refusals
+            self._flush(connection)
         if packet.flag is not None and packet.flag & 2:  # one part of a split message
             try:
                 packet = connection.reassembler.add(packet)
             except FrameError as error:
-                self._reject(error.code, error.message, connection.peer, item, packet.mn)
+                self._reject(connection, error.code, error.message, item, packet.mn)
                 return
             if packet is None:
                 return
         pending = self._pending
         pending.append(Item(packet, connection))
+        connection.outstanding += 1
         if not self._work.is_set():
             self._work.set()
         if len(pending) > self.max_queued and not connection.closed:
             connection.transport.pause_reading()  # the disk is behind: stop taking, let TCP push back
             self._paused.add(connection)
 
-    def _reject(self, code: str, message: str, peer: str, raw: bytes, mn: str = "") -> None:
-        self.rejects[str(code)] += 1
-        self._pending_rejects.append(Reject(str(code), message, peer, mn, raw, timezone.now()))
-        if not self._work.is_set():
-            self._work.set()
+    def _authenticate(self, connection: Connection, station, packet, item: bytes) -> bool:
+        """Back-off, allowed peers, password, active: True if the packet may go on. Any refusal here closes the
+        connection; a wrong password also counts towards the back-off of its MN and of the peer address. The
+        back-off does not stop a connection that already authenticated that MN (the device itself, connected
+        before someone started guessing its password elsewhere)."""
+        mn = packet.mn
+        trusted = mn in connection.trusted  # this connection already gave this MN's password: a guesser elsewhere
+        if not trusted and (self.backoff.blocked("mn:" + mn) or self.backoff.blocked("peer:" + connection.host)):
+            message = f"MN {mn} or address {connection.host} refused for a while after wrong passwords"
+            self._reject(connection, AUTH_BACKOFF, message, item, mn)
+        elif station.networks and (
+            connection.address is None or not any(connection.address in n for n in station.networks)
+        ):
+            self._reject(connection, PEER_NOT_ALLOWED, f"MN {mn} may not upload from {connection.host}", item, mn)
+        elif station.password != packet.pw:
+            self._reject(connection, BAD_PASSWORD, f"wrong password for MN {mn}", item, mn)
+            for key, what in (("mn:" + mn, "MN"), ("peer:" + connection.host, "address")):
+                block = self.backoff.failed(key)
+                if block is not None and block.first_of_episode:
+                    self._tell_admins(block, what, connection.peer)
+        elif not station.is_active:
+            self._reject(connection, INACTIVE_STATION, f"station {mn} is not active", item, mn)
+            return False
+        else:
+            if not trusted:
+                connection.trusted.add(mn)
+            return True
+        connection.shut()
+        return False
+
+    def _reject(self, connection: Connection, code: str, message: str, raw: bytes, mn: str = "") -> None:
+        """Count a refusal into its connection's burst of that reason; close the connection after too many."""
+        code = str(code)
+        self.rejects[code] += 1
+        now = timezone.now()
+        burst = connection.bursts.get(code)
+        if burst is None:
+            connection.bursts[code] = Reject(code, message, connection.peer, mn, raw, now)
+        else:
+            burst.count += 1
+            burst.last_received_at = now
+        connection.refusals += 1
+        if connection.refusals >= self.max_refusals and not connection.closing:
+            self.counters["connections_closed_refusals"] += 1
+            connection.shut()
+
+    def _flush(self, connection: Connection) -> None:
+        """Queue a connection's refusal bursts for the writer; beyond ``reject_queue`` they are counted, dropped."""
+        bursts = list(connection.bursts.values())
+        connection.bursts.clear()
+        room = max(0, self.reject_queue - len(self._pending_rejects))
+        for dropped in bursts[room:]:
+            self.counters["rejects_dropped"] += dropped.count
+        if room:
+            self._pending_rejects += bursts[:room]
+            if not self._work.is_set():
+                self._work.set()
+
+    def _tell_admins(self, block: Block, what: str, peer: str) -> None:
+        subject = block.key.partition(":")[2]
+        logger.warning("HJ 212 receiver: %s %s refused for %.0f s after wrong passwords", what, subject, block.seconds)
+
+        def send() -> None:
+            try:
+                receiver_abuse_notify(what=what, subject=subject, seconds=block.seconds, peer=peer)
+            except Exception:
+                logger.exception("HJ 212 receiver: telling the administrators failed")
+
+        self._loop.run_in_executor(self._executor, send)
 
     # --- the writer ----------------------------------------------------------------------------------
 
@@ -201,8 +331,11 @@ class Receiver:
             work.clear()
             items = self._pending[: self.batch_size]
             del self._pending[: self.batch_size]
-            rejects, self._pending_rejects = self._pending_rejects, []
-            if self._pending:
+            rejects = []
+            if self._pending_rejects and (not self._pending or self._closing):  # readings first
+                rejects = self._pending_rejects[:REJECTS_PER_BATCH]
+                del self._pending_rejects[:REJECTS_PER_BATCH]
+            if self._pending or self._pending_rejects:
                 work.set()
             if items or rejects:
                 await self._write(loop, items, rejects)
@@ -210,7 +343,7 @@ class Receiver:
                 await self._notify(loop)
             if self._paused and len(self._pending) < self.max_queued // 2 and not self._stopping.is_set():
                 for connection in self._paused:
-                    if not connection.closed:
+                    if not connection.closing and not connection.closed:
                         connection.transport.resume_reading()
                 self._paused.clear()
             if self._closing and not self._pending and not self._pending_rejects and not self._unnotified:
@@ -296,6 +429,7 @@ class Receiver:
         """In the event loop, once a batch is committed: answer the accepted packets that asked for it."""
         answers: dict[Connection, list[bytes]] = {}
         for accepted, item in zip(result.accepted, items, strict=True):
+            item.connection.outstanding -= 1
             if accepted:
                 packet = item.packet
                 for part in packet.parts or (packet,):
@@ -303,6 +437,10 @@ class Receiver:
                         answers.setdefault(item.connection, []).append(build_data_ack(part))
         for connection, frames in answers.items():
             connection.answer(frames)
+        for item in items:
+            connection = item.connection
+            if connection.closing and not connection.outstanding and not connection.closed:
+                connection.transport.close()  # shut: its last answers are written first
         if result.keys:
             self._unnotified += result.keys
             if self._notify_due is None:
@@ -327,8 +465,13 @@ class Receiver:
             frames = self.counters["frames_total"]
             self.counters["frames_per_minute"] = round((frames - last_frames) * 60 / max(now - last_time, 1e-6), 1)
             last_frames, last_time = frames, now
-            for connection in [c for c in self._connections if now - c.last_active > self.idle_timeout]:
-                connection.transport.close()
+            for connection in list(self._connections):
+                if now - connection.last_active > self.idle_timeout:
+                    self.counters["connections_closed_idle"] += 1
+                    connection.transport.close()
+                elif connection.bursts:
+                    self._flush(connection)
+            self.backoff.prune()
             try:
                 if now - last_refresh >= self.cache_seconds:
                     await self._refresh_stations()
@@ -353,6 +496,7 @@ class Receiver:
             )
         }
         counters["rejects"] = dict(self.rejects)
+        counters["defences"] = {name: self.counters[name] for name in DEFENCES if self.counters[name]}
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(
             self._executor,
@@ -373,4 +517,11 @@ def _checkpoint() -> None:
 
 def _load_stations() -> dict:
     close_old_connections()
-    return station_credentials()
+    stations = station_credentials()
+    for station in stations.values():
+        try:
+            station.networks = peer_networks(station.allowed_peers)
+        except ValueError:  # saved past the validator: refuse every address rather than none
+            logger.error("HJ 212 receiver: station %s has an invalid allowed-peer list", station.mn)
+            station.networks = (peer_networks("0.0.0.0/32")[0],)
+    return stations

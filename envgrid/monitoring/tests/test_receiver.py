@@ -154,6 +154,9 @@ def test_a_wrong_password_gets_no_answer_and_is_logged(receiver):
     sock = connect(receiver)
 
     sock.sendall(frame(45, pw="000000") + frame(46))
+    assert sock.recv(4096) == b""  # a wrong password closes the connection: nothing after it is taken
+    sock = connect(receiver)
+    sock.sendall(frame(46))
     [answer] = read_answers(sock, 1)
 
     assert answer.qn == parse_frame(frame(46)).qn
