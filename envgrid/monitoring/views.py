@@ -184,7 +184,11 @@ def station_detail(request, pk: int):
         for column in selectors.POLLUTANT_COLUMNS + selectors.WEATHER_COLUMNS:
             field = latest._meta.get_field(column)
             values.append(
-                {"label": field.verbose_name, "value": getattr(latest, column), "unit": unit_label(ingest.FACTORS[column].unit)}
+                {
+                    "label": field.verbose_name,
+                    "value": getattr(latest, column),
+                    "unit": unit_label(ingest.FACTORS[column].unit),
+                }
             )
     context = {
         "station": station,
