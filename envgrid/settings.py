@@ -84,7 +84,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
-    "axes",
+    "envgrid.core.axes_config.AxesConfig",
     "huey.contrib.djhuey",
     "envgrid.core",
     "envgrid.notifications",

@@ -1,0 +1,118 @@
+"""Chinese everywhere a user looks: every demo role signs in at desktop (1366 px) and phone (360 px) width and
+visits its home page and the pages of its navigation; no page may show a raw key (``non_leading``) or an English
+word outside the allowed terms (AQI, PM2.5, HJ 212 …), and no page may raise a script error.
+
+Each role's home page is visited at both widths; each distinct navigation page at least once per width (by the
+first role that has it), which keeps the test to a few minutes."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from envgrid.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from envgrid.demo.loader import demo_load
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 360, "height": 740}}
+
+#: Latin-script terms a Chinese user reads as they are: pollutants and indices, standards, protocols and file
+#: formats, units, HJ 212 field names, and the proper nouns of the demo data.
+ALLOWED = frozenset(
+    {
+        # air quality
+        "AQI", "IAQI", "PM2.5", "PM10", "SO2", "NO2", "CO", "O3", "O3-8h", "NOx", "VOCs", "COD",
+        # standards and protocols
+        "HJ", "GB", "API", "Open311", "Token", "URL", "ID", "MN", "CN", "QN", "PW", "ST", "CP", "CRC",
+        "Excel", "GeoJSON", "CSV", "JSON", "PDF", "XLSX", "HTTP", "HTTPS", "TCP",
+        # units
+        "km", "m", "m²", "km²", "kPa", "m/s", "mg/m³", "μg/m³", "µg/m³", "ng/m³", "h",
+        # brands and the product's English name kept by the layout
+        "EnvGrid", "WeChat",
+    }
+)  # fmt: skip
+
+#: A Latin-script token: letters with the digits, dots, slashes, dashes and superscripts that join them.
+TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/²³µμ]*")
+
+
+def english_in(text: str) -> list[str]:
+    """The Latin-script tokens of a page's visible text that are not allowed terms (raw keys and English)."""
+    found = []
+    for token in TOKEN.findall(text):
+        token = token.strip(".-/")
+        if not token or token in ALLOWED or _allowed_compound(token):
+            continue
+        found.append(token)
+    return found
+
+
+def _allowed_compound(token: str) -> bool:
+    """Codes and numbers people read as they are: MN numbers (5A4A…), HJ 212 factor codes (a34004), case and
+    object numbers (AJ-2026-0001), versions (HJ 633-2026), and allowed terms joined by a slash (PM2.5/PM10)."""
+    if re.fullmatch(r"[A-Z0-9]{2,}[-0-9A-Z]*\d[-0-9A-Z]*", token):  # codes with digits: 5A4A00…, AJ-2026-0001
+        return True
+    if re.fullmatch(r"[a-z]\d{5}", token):  # HJ 212 factor code
+        return True
+    parts = [p for p in re.split(r"[/\-]", token) if p]
+    return len(parts) > 1 and all(p in ALLOWED or p.isdigit() for p in parts)
+
+
+def _sign_in(page, base: str, username: str) -> None:
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def _nav_paths(page, base: str) -> list[str]:
+    """The pages of the navigation bar (collected from the page, visible or folded behind the menu button)."""
+    hrefs = page.eval_on_selector_all("#eg-nav .navbar-nav a.nav-link[href]", "els => els.map(e => e.href)")
+    paths = []
+    for href in hrefs:
+        parts = urlsplit(href)
+        if href.startswith(base) and parts.path not in paths and parts.path != "/":
+            paths.append(parts.path)
+    return paths
+
+
+def _visit(page, url: str) -> str:
+    page.goto(url)
+    try:
+        page.wait_for_load_state("networkidle", timeout=5_000)
+    except PlaywrightTimeout:
+        pass  # a page that polls keeps the network busy; what it shows after load is what we check
+    return page.evaluate("document.body.innerText")
+
+
+def test_every_role_sees_chinese_and_no_script_error_at_desktop_and_phone_width(browser, live_server):
+    demo_load()
+    base = live_server.url
+    problems: list[str] = []
+    for width_name, viewport in WIDTHS.items():
+        visited: set[str] = set()
+        for username, _role, _hint in DEMO_ACCOUNTS:
+            context = browser.new_context(locale="zh-CN", viewport=viewport, is_mobile=width_name == "phone")
+            context.set_default_timeout(20_000)
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
+            _sign_in(page, base, username)
+            home = urlsplit(page.url).path
+            paths = [home] + [p for p in _nav_paths(page, base) if p not in visited and p != home]
+            for path in paths:
+                visited.add(path)
+                errors.clear()
+                text = _visit(page, base + path)
+                english = english_in(text)
+                if english:
+                    problems.append(f"{width_name} {username} {path}: {sorted(set(english))}")
+                if errors:
+                    problems.append(f"{width_name} {username} {path}: script error {errors}")
+            context.close()
+    assert not problems, "\n".join(problems)
