@@ -31,13 +31,13 @@ ALLOWED = frozenset(
         "Excel", "GeoJSON", "CSV", "JSON", "PDF", "XLSX", "HTTP", "HTTPS", "TCP",
         # units
         "km", "m", "m²", "km²", "kPa", "m/s", "mg/m³", "μg/m³", "µg/m³", "ng/m³", "h",
-        # brands and the product's English name kept by the layout
-        "EnvGrid", "WeChat",
+        # brands: the product's English name, the map library credited on every map
+        "EnvGrid", "WeChat", "Leaflet",
     }
 )  # fmt: skip
 
 #: A Latin-script token: letters with the digits, dots, slashes, dashes and superscripts that join them.
-TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/²³µμ]*")
+TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/²³µμ₀-₉]*")
 
 
 def english_in(text: str) -> list[str]:
@@ -58,6 +58,10 @@ def _allowed_compound(token: str) -> bool:
         return True
     if re.fullmatch(r"[a-z]\d{5}", token):  # HJ 212 factor code
         return True
+    if re.fullmatch(r"[A-D]", token):  # performance grades A+ … D, level letters
+        return True
+    if re.fullmatch(r"(SO|NO|O)[₂₃]", token):  # SO₂, NO₂, O₃ as set in labels
+        return True
     parts = [p for p in re.split(r"[/\-]", token) if p]
     return len(parts) > 1 and all(p in ALLOWED or p.isdigit() for p in parts)
 
@@ -70,15 +74,26 @@ def _sign_in(page, base: str, username: str) -> None:
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
-def _nav_paths(page, base: str) -> list[str]:
-    """The pages of the navigation bar (collected from the page, visible or folded behind the menu button)."""
-    hrefs = page.eval_on_selector_all("#eg-nav .navbar-nav a.nav-link[href]", "els => els.map(e => e.href)")
+NAV_LINKS = "#eg-nav .navbar-nav a.nav-link[href]"
+#: Below a navigation page: its tabs, and the first record of its list (a detail page).
+SUB_LINKS = ".nav-tabs a.nav-link[href], .nav-pills a.nav-link[href], main table tbody tr:first-child a[href]"
+
+
+def _links(page, base: str, selector: str) -> list[str]:
+    """The site's pages linked by the elements matching selector (visible or folded behind the menu button)."""
+    hrefs = page.eval_on_selector_all(selector, "els => els.map(e => e.href)")
     paths = []
     for href in hrefs:
         parts = urlsplit(href)
-        if href.startswith(base) and parts.path not in paths and parts.path != "/":
-            paths.append(parts.path)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if href.startswith(base) and path not in paths and parts.path != "/" and "export" not in parts.path:
+            paths.append(path)
     return paths
+
+
+def _kind(path: str) -> str:
+    """A page kind: the path with record ids replaced, so one detail page stands for all."""
+    return re.sub(r"/\d+/", "/<id>/", path.split("?")[0])
 
 
 def _visit(page, url: str) -> str:
@@ -104,11 +119,16 @@ def test_every_role_sees_chinese_and_no_script_error_at_desktop_and_phone_width(
             page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
             _sign_in(page, base, username)
             home = urlsplit(page.url).path
-            paths = [home] + [p for p in _nav_paths(page, base) if p not in visited and p != home]
-            for path in paths:
-                visited.add(path)
+            queue = [home] + _links(page, base, NAV_LINKS)
+            while queue:
+                path = queue.pop(0)
+                if _kind(path) in visited and path != home:
+                    continue
+                visited.add(_kind(path))
                 errors.clear()
                 text = _visit(page, base + path)
+                if _kind(path) != _kind(home):
+                    queue.extend(p for p in _links(page, base, SUB_LINKS) if _kind(p) not in visited)
                 english = english_in(text)
                 if english:
                     problems.append(f"{width_name} {username} {path}: {sorted(set(english))}")

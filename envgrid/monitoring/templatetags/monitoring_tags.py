@@ -1,11 +1,16 @@
 """Template filters of the monitoring pages: reject reasons and standards as people read them."""
 
+import re
+
 from django import template
 
-from envgrid.monitoring.choices import REJECT_REASON_LABELS, unit_label
+from envgrid.monitoring.choices import REJECT_REASON_LABELS
 from envgrid.monitoring.models import StandardVersion
 
 register = template.Library()
+
+#: A standard version's code as the stats notes name it: hj633-2026, gb3095-2026-phase1, gb3095-2012-table4.
+STANDARD_CODE = re.compile(r"\b(?:hj|gb)\d+-\d{4}(?:-[a-z0-9]+)*\b")
 
 
 @register.filter
@@ -15,24 +20,37 @@ def reject_reason(code: str) -> str:
     return str(label) if label is not None else code
 
 
+def _titles(codes) -> dict[str, str]:
+    """Standard code → title; where one code has several report modes ("… — 日报", "… — 实时报"), the
+    standard's own title."""
+    titles: dict[str, set[str]] = {}
+    for code, title in StandardVersion.objects.filter(code__in=codes).values_list("code", "title"):
+        titles.setdefault(code, set()).add(title)
+    out = {}
+    for code, versions in titles.items():
+        ordered = sorted(versions)
+        out[code] = ordered[0] if len(ordered) == 1 else ordered[0].split(" — ")[0]
+    return out
+
+
 @register.filter
-def unit(value: str) -> str:
-    """A unit as people write it (μg/m³, ℃, °)."""
-    return unit_label(value)
+def with_standard_titles(text: str) -> str:
+    """A note with the standard codes it names (hj633-2026 …) written as their titles."""
+    codes = STANDARD_CODE.findall(str(text))
+    if not codes:
+        return text
+    titles = _titles(set(codes))
+    return STANDARD_CODE.sub(lambda m: titles.get(m.group(0), m.group(0)), str(text))
 
 
 @register.filter
 def standard_titles(codes) -> str:
     """The titles of standard versions given by code (HJ 633-2026 …), each once, in the codes' order."""
     codes = list(codes)
-    titles: dict[str, set[str]] = {}
-    for code, title in StandardVersion.objects.filter(code__in=codes).values_list("code", "title"):
-        titles.setdefault(code, set()).add(title)
+    titles = _titles(codes)
     seen = []
     for code in codes:
-        versions = sorted(titles.get(code, {code}))
-        # one code, several report modes ("… — 日报", "… — 实时报"): the standard's own title
-        title = versions[0] if len(versions) == 1 else versions[0].split(" — ")[0]
+        title = titles.get(code, code)
         if title not in seen:
             seen.append(title)
     return "；".join(seen)
