@@ -3,6 +3,7 @@
 import re
 
 from django import template
+from django.utils.translation import gettext as _
 
 from envgrid.monitoring.choices import REJECT_REASON_LABELS
 from envgrid.monitoring.models import StandardVersion
@@ -54,3 +55,13 @@ def standard_titles(codes) -> str:
         if title not in seen:
             seen.append(title)
     return "；".join(seen)
+
+
+@register.filter
+def period_title(label: str) -> str:
+    """A period label as people read it: 2026-Q4 → 2026年第4季度, 2026-W49 → 2026年第49周; others as they are."""
+    if match := re.fullmatch(r"(\d{4})-Q([1-4])", str(label)):
+        return _("%(year)s Q%(quarter)s") % {"year": match[1], "quarter": match[2]}
+    if match := re.fullmatch(r"(\d{4})-W(\d{2})", str(label)):
+        return _("%(year)s week %(week)s") % {"year": match[1], "week": int(match[2])}
+    return label
