@@ -8,7 +8,7 @@ from functools import wraps
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.permissions import BasePermission
@@ -35,6 +35,45 @@ ACTION_SUMMARIES = {
     "update": _("Update a %(name)s"),
     "partial_update": _("Partly update a %(name)s"),
     "destroy": _("Delete a %(name)s"),
+}
+#: What a custom viewset action does, in words (the action's name is a Python identifier).
+ACTION_WORDS = {
+    "accept": pgettext_lazy("api action", "accept"),
+    "activate": pgettext_lazy("api action", "activate"),
+    "board": pgettext_lazy("api action", "board"),
+    "cancel": pgettext_lazy("api action", "cancel"),
+    "change": pgettext_lazy("api action", "change"),
+    "close": pgettext_lazy("api action", "close"),
+    "comment": pgettext_lazy("api action", "comment"),
+    "complete": pgettext_lazy("api action", "complete"),
+    "dispatch_": pgettext_lazy("api action", "dispatch"),
+    "end": pgettext_lazy("api action", "end"),
+    "extend": pgettext_lazy("api action", "extend"),
+    "feedback": pgettext_lazy("api action", "feedback"),
+    "hold": pgettext_lazy("api action", "hold"),
+    "import_list": pgettext_lazy("api action", "import list"),
+    "import_roster": pgettext_lazy("api action", "import roster"),
+    "lift": pgettext_lazy("api action", "lift"),
+    "lookup": pgettext_lazy("api action", "lookup"),
+    "measures": pgettext_lazy("api action", "measures"),
+    "now": pgettext_lazy("api action", "now"),
+    "publicity": pgettext_lazy("api action", "publicity"),
+    "read": pgettext_lazy("api action", "read"),
+    "read_all": pgettext_lazy("api action", "read all"),
+    "readings": pgettext_lazy("api action", "readings"),
+    "reassign": pgettext_lazy("api action", "reassign"),
+    "record": pgettext_lazy("api action", "record"),
+    "reject": pgettext_lazy("api action", "reject"),
+    "responsible": pgettext_lazy("api action", "responsible"),
+    "resume": pgettext_lazy("api action", "resume"),
+    "return_": pgettext_lazy("api action", "return"),
+    "sign": pgettext_lazy("api action", "sign"),
+    "start": pgettext_lazy("api action", "start"),
+    "stats": pgettext_lazy("api action", "stats"),
+    "transfer": pgettext_lazy("api action", "transfer"),
+    "transition": pgettext_lazy("api action", "transition"),
+    "urge": pgettext_lazy("api action", "urge"),
+    "verify": pgettext_lazy("api action", "verify"),
 }
 METHOD_SUMMARIES = {
     "GET": _("%(subject)s: read"),
@@ -74,9 +113,9 @@ class AppTaggedAutoSchema(AutoSchema):
         else:
             label = app_label_of(self.view)
             subject = app_tag(label) if label else gettext("API")
-        detail = getattr(self.view, "action", None) or ""
-        summary = gettext(METHOD_SUMMARIES.get(self.method, METHOD_SUMMARIES["GET"])) % {"subject": subject}
-        return f"{summary}（{detail}）" if detail and detail not in ACTION_SUMMARIES else summary
+        if action in ACTION_WORDS:
+            return gettext("%(subject)s: %(action)s") % {"subject": subject, "action": ACTION_WORDS[action]}
+        return gettext(METHOD_SUMMARIES.get(self.method, METHOD_SUMMARIES["GET"])) % {"subject": subject}
 
     def _model(self):
         queryset = getattr(self.view, "queryset", None)
