@@ -38,7 +38,7 @@ ALLOWED = frozenset(
 )  # fmt: skip
 
 #: A Latin-script token: letters with the digits, dots, slashes, dashes and superscripts that join them.
-TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/²³µμ₀-₉]*")
+TOKEN = re.compile(r"[A-Za-z_µμ][A-Za-z0-9_.\-/²³µμ₀-₉]*")
 
 
 def english_in(text: str) -> list[str]:
@@ -78,6 +78,11 @@ def _sign_in(page, base: str, username: str) -> None:
 NAV_LINKS = "#eg-nav .navbar-nav a.nav-link[href]"
 #: Below a navigation page: its tabs, and the first record of its list (a detail page).
 SUB_LINKS = ".nav-tabs a.nav-link[href], .nav-pills a.nav-link[href], main table tbody tr:first-child a[href]"
+#: Record pages linked from anywhere in a page's main part (a case, a directive, a warning …).
+DETAIL_LINKS = "main a[href]"
+DETAIL_PATH = re.compile(r"^/[a-z0-9/-]*/\d+/$")
+#: Links that answer with a file, not a page.
+FILE_PATH = re.compile(r"export|download|template|photo|thumbnail|evidence|media|attachment|\.(xlsx|csv|json|pdf)$")
 
 
 def _links(page, base: str, selector: str) -> list[str]:
@@ -87,7 +92,7 @@ def _links(page, base: str, selector: str) -> list[str]:
     for href in hrefs:
         parts = urlsplit(href)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        if href.startswith(base) and path not in paths and parts.path != "/" and "export" not in parts.path:
+        if href.startswith(base) and path not in paths and parts.path != "/" and not FILE_PATH.search(parts.path):
             paths.append(path)
     return paths
 
@@ -138,10 +143,13 @@ def test_every_role_sees_chinese_and_no_script_error_at_desktop_and_phone_width(
                 text = _visit(page, base + path)
                 if _kind(path) != _kind(home):
                     queue.extend(p for p in _links(page, base, SUB_LINKS) if _kind(p) not in visited)
+                    details = [p for p in _links(page, base, DETAIL_LINKS) if DETAIL_PATH.match(p)]
+                    queue.extend(p for p in details if _kind(p) not in visited)
                 english = english_in(text)
                 if english:
                     problems.append(f"{width_name} {username} {path}: {sorted(set(english))}")
                 if errors:
                     problems.append(f"{width_name} {username} {path}: script error {errors}")
             context.close()
+        print(width_name, sorted(visited))  # what was covered, in the output of -s
     assert not problems, "\n".join(problems)
