@@ -92,7 +92,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
-    "axes",
+    "envgrid.core.axes_config.AxesConfig",
     "huey.contrib.djhuey",
     "envgrid.core",
     "envgrid.notifications",
@@ -254,7 +254,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "envgrid.core.api.schema.AppTaggedAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
@@ -265,8 +265,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "环境网格化治理平台 — REST API. Token auth: POST /api/v1/auth/token/.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    # The schema and its docs describe every endpoint: for signed-in users only.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schema and its docs describe every endpoint: for the roles that work with the API only.
+    "SERVE_PERMISSIONS": ["envgrid.core.api.schema.CanReadApiDocs"],
+    # One tag per app (案件, 网格 …) with its description; see envgrid.core.api.schema.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "envgrid.core.api.schema.add_tag_descriptions",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from envgrid.core import admin_axes
 from envgrid.core.admin_utils import ReadOnlyAdmin, ServiceAdmin
 from envgrid.core.models import ApiToken, AuditEvent, CalendarDay, Unit, User
 from envgrid.core.services import (
@@ -143,3 +144,6 @@ class ApiTokenAdmin(ReadOnlyAdmin):
         for token in queryset:
             api_token_revoke(token=token, actor=request.user)
         self.message_user(request, gettext("%(n)d tokens revoked.") % {"n": queryset.count()}, messages.SUCCESS)
+
+
+admin_axes.register()

@@ -20,6 +20,8 @@ class Role(models.TextChoices):
 DISTRICT_WIDE_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER, Role.TASKFORCE_LEAD})
 #: Roles that only read: they never change district data.
 READ_ONLY_ROLES = frozenset({Role.LEADER})
+#: Roles that work with the REST API (integrations, exports): they see the API documentation.
+API_DOCS_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER, Role.UNIT_LEAD})
 
 
 class UnitKind(models.TextChoices):

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from envgrid.core.choices import DISTRICT_WIDE_ROLES, READ_ONLY_ROLES, Role, UnitKind
+from envgrid.core.choices import API_DOCS_ROLES, DISTRICT_WIDE_ROLES, READ_ONLY_ROLES, Role, UnitKind
 from envgrid.core.querysets import UnitQuerySet, UserQuerySet
 
 
@@ -67,6 +67,11 @@ class User(AbstractUser):
     @property
     def is_read_only(self) -> bool:
         return self.role in READ_ONLY_ROLES and not self.is_superuser
+
+    @property
+    def can_read_api_docs(self) -> bool:
+        """True for the roles that work with the REST API (admin, dispatcher, unit lead): they see its docs."""
+        return self.is_active and (self.is_superuser or self.role in API_DOCS_ROLES)
 
     def has_role(self, *roles: str) -> bool:
         return self.is_active and self.role in roles

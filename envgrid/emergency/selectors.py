@@ -22,6 +22,7 @@ from envgrid.emergency.models import (
     PollutionWarning,
     SpotCheck,
 )
+from envgrid.sources.choices import PerformanceGrade
 
 # --- duty -----------------------------------------------------------------------------------------
 
@@ -148,6 +149,10 @@ def warning_board(warning: PollutionWarning, user, now: dt.datetime | None = Non
         .annotate(**counts)
         .order_by("-overdue", "-violated", "supervised_object__code")
     )
+    grades = dict(PerformanceGrade.choices)
+    for row in by_object:
+        grade = row["supervised_object__enterprise__performance_grade"]
+        row["grade_label"] = grades.get(grade, grade) if grade else ""
     by_unit = list(checks.values("unit_id", "unit__name").annotate(**counts).order_by("-overdue", "unit__name"))
     totals = checks.aggregate(**counts)
     uncovered = []

@@ -11,12 +11,16 @@ class GridFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label=_("Search"), method="search")
     street = django_filters.ModelChoiceFilter(
-        label=_("Street / town"), queryset=Region.objects.filter(level__in=STREET_LEVELS)
+        label=_("Street / town"),
+        queryset=Region.objects.filter(level__in=STREET_LEVELS),
+        empty_label=_("All streets / towns"),
     )
     community = django_filters.ModelChoiceFilter(
-        label=_("Community / village"), queryset=Region.objects.filter(level__in=COMMUNITY_LEVELS)
+        label=_("Community / village"),
+        queryset=Region.objects.filter(level__in=COMMUNITY_LEVELS),
+        empty_label=_("All communities / villages"),
     )
-    kind = django_filters.ChoiceFilter(label=_("Grid type"), choices=GridKind.choices)
+    kind = django_filters.ChoiceFilter(label=_("Grid type"), choices=GridKind.choices, empty_label=_("All grid types"))
 
     class Meta:
         model = Grid

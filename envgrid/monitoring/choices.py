@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class StationKind(models.TextChoices):
@@ -86,3 +87,63 @@ NO_DATA_TIME = "no_data_time"
 # Why the receiver refused a frame before checking its password (docs/hj212-receiver.md "Abuse").
 AUTH_BACKOFF = "auth_backoff"  # too many wrong passwords lately for this MN or from this address
 PEER_NOT_ALLOWED = "peer_not_allowed"  # the station has an allowed-peer list and this address is not on it
+
+#: What each reject reason code means, for people (the parser's FrameErrorCode values and the ingest's own).
+REJECT_REASON_LABELS = {
+    "bad_header": _("Frame does not start with ##"),
+    "bad_length": _("Length field is not 4 digits"),
+    "too_long": _("Data segment over the length limit"),
+    "length_mismatch": _("Frame size does not match its length field"),
+    "missing_crlf": _("No CR LF after the CRC"),
+    "bad_crc": _("CRC check failed"),
+    "bad_encoding": _("Bad character encoding"),
+    "missing_field": _("Required field missing"),
+    "bad_field": _("Malformed field"),
+    "bad_datetime": _("Invalid date and time"),
+    "bad_value": _("Invalid value"),
+    "garbage": _("Stray bytes between frames"),
+    "truncated": _("Stream ended inside a frame"),
+    "split_conflict": _("Parts of a split message disagree"),
+    "split_expired": _("Split message incomplete in time"),
+    UNKNOWN_MN: _("Unregistered MN"),
+    BAD_PASSWORD: _("Wrong password"),
+    INACTIVE_STATION: _("Station not active"),
+    NO_DATA_TIME: _("Upload without DataTime"),
+    AUTH_BACKOFF: _("Too many wrong passwords: refused for a while"),
+    PEER_NOT_ALLOWED: _("Address not allowed for this station"),
+}
+
+#: How a unit as stations send it (HJ 212 spelling) is written for people.
+UNIT_LABELS = {
+    "ug/m3": "μg/m³",
+    "mg/m3": "mg/m³",
+    "ng/m3": "ng/m³",
+    "degC": "℃",
+    "deg": "°",
+}
+
+
+def unit_label(unit: str) -> str:
+    """The unit as people write it: μg/m³ for ug/m3, ℃ for degC, ° for deg; others as they are."""
+    return UNIT_LABELS.get(unit, unit)
+
+
+#: The 16 wind directions of the wind rose, clockwise from north (北, 北东北, 东北 …).
+WIND_SECTOR_LABELS = (
+    pgettext_lazy("wind direction", "N"),
+    pgettext_lazy("wind direction", "NNE"),
+    pgettext_lazy("wind direction", "NE"),
+    pgettext_lazy("wind direction", "ENE"),
+    pgettext_lazy("wind direction", "E"),
+    pgettext_lazy("wind direction", "ESE"),
+    pgettext_lazy("wind direction", "SE"),
+    pgettext_lazy("wind direction", "SSE"),
+    pgettext_lazy("wind direction", "S"),
+    pgettext_lazy("wind direction", "SSW"),
+    pgettext_lazy("wind direction", "SW"),
+    pgettext_lazy("wind direction", "WSW"),
+    pgettext_lazy("wind direction", "W"),
+    pgettext_lazy("wind direction", "WNW"),
+    pgettext_lazy("wind direction", "NW"),
+    pgettext_lazy("wind direction", "NNW"),
+)

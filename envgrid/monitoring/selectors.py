@@ -26,7 +26,14 @@ from envgrid.core.choices import Role
 from envgrid.core.hooks import HomeCount
 from envgrid.grids.models import Grid
 from envgrid.monitoring import rollups
-from envgrid.monitoring.choices import READING_COLUMNS, STATUS_COLORS, ReadingCommand, StationKind, StationStatus
+from envgrid.monitoring.choices import (
+    READING_COLUMNS,
+    STATUS_COLORS,
+    WIND_SECTOR_LABELS,
+    ReadingCommand,
+    StationKind,
+    StationStatus,
+)
 from envgrid.monitoring.models import (
     LATE_AFTER_INTERVALS,
     OFFLINE_AFTER_INTERVALS,
@@ -261,7 +268,7 @@ def wind_rose(*, station: Station, start: datetime, end: datetime) -> dict:
     total = len(pairs)
     return {
         "total": total,
-        "sectors": ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"],
+        "sectors": [str(label) for label in WIND_SECTOR_LABELS],
         "speed_classes": list(WIND_SPEED_CLASSES),
         "counts": counts,
         "percent": [[round(100 * c / total, 1) if total else 0 for c in row] for row in counts],

@@ -24,7 +24,7 @@ from envgrid.core.errors import DomainError
 from envgrid.core.spreadsheets import xlsx_response
 from envgrid.grids.coords import wgs84_to_bd09, wgs84_to_gcj02
 from envgrid.monitoring import ingest, selectors
-from envgrid.monitoring.choices import STATUS_COLORS, StationKind, StationStatus
+from envgrid.monitoring.choices import STATUS_COLORS, StationKind, StationStatus, unit_label
 from envgrid.monitoring.forms import ReadingsUploadForm, StationFilterSet
 from envgrid.monitoring.models import Station
 
@@ -185,7 +185,11 @@ def station_detail(request, pk: int):
         for column in selectors.POLLUTANT_COLUMNS + selectors.WEATHER_COLUMNS:
             field = latest._meta.get_field(column)
             values.append(
-                {"label": field.verbose_name, "value": getattr(latest, column), "unit": ingest.FACTORS[column].unit}
+                {
+                    "label": field.verbose_name,
+                    "value": getattr(latest, column),
+                    "unit": unit_label(ingest.FACTORS[column].unit),
+                }
             )
     context = {
         "station": station,
@@ -194,7 +198,7 @@ def station_detail(request, pk: int):
         "values": values,
         "show_password": selectors.can_see_station_password(request.user),
         "tabs": monitoring_tabs(request, "stations"),
-        "pollutants": [(c, label, ingest.FACTORS[c].unit) for c, label in CHART_LABELS.items()],
+        "pollutants": [(c, label, unit_label(ingest.FACTORS[c].unit)) for c, label in CHART_LABELS.items()],
     }
     return render(request, "monitoring/detail.html", context)
 

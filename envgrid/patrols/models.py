@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from envgrid.cases.choices import Severity
@@ -87,7 +88,7 @@ class Checklist(models.Model):
         constraints = [models.UniqueConstraint(fields=["kind", "version"], name="patrols_checklist_kind_version")]
 
     def __str__(self) -> str:
-        return f"{self.title} v{self.version}"
+        return gettext("%(title)s v%(version)s") % {"title": self.title, "version": self.version}
 
 
 class ChecklistItem(models.Model):

@@ -62,7 +62,7 @@ def test_units_list_is_scoped_to_the_users_unit_subtree(api):
 
 
 def test_schema_and_docs_are_served_locally(client, api):
-    user = UserFactory(username="doc")
+    user = UserFactory(username="doc", role=Role.UNIT_LEAD)
     api.force_authenticate(user)
     schema = api.get(reverse("api-schema"), {"format": "json"})
     assert schema.status_code == 200
@@ -71,3 +71,22 @@ def test_schema_and_docs_are_served_locally(client, api):
     docs = client.get(reverse("api-docs")).content.decode()
     assert "swagger-ui" in docs
     assert "https://" not in docs.split("<body")[0]
+
+
+@pytest.mark.parametrize("role", [Role.GRID_MEMBER, Role.LEADER, Role.UNIT_STAFF])
+def test_roles_that_do_not_use_the_api_get_no_docs_and_no_menu_link(client, role):
+    user = UserFactory(username=f"no-docs-{role}", role=role)
+    client.force_login(user)
+    assert client.get(reverse("api-docs")).status_code == 403
+    assert client.get(reverse("api-schema")).status_code == 403
+    assert 'data-testid="menu-api-docs"' not in client.get(reverse("home")).content.decode()
+
+
+def test_the_schema_groups_endpoints_by_app_with_descriptions_and_summaries(api):
+    api.force_authenticate(UserFactory(username="doc-admin", role=Role.ADMIN))
+    schema = api.get(reverse("api-schema"), {"format": "json"}, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    tags = {tag["name"]: tag["description"] for tag in schema["tags"]}
+    assert len(tags) >= 8 and all(tags.values())
+    operations = [op for path in schema["paths"].values() for op in path.values()]
+    assert all(len(op["tags"]) == 1 and op["tags"][0] in tags for op in operations)
+    assert all(op.get("summary") for op in operations)

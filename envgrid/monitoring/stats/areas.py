@@ -12,6 +12,7 @@ import numpy as np
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from envgrid.grids.choices import COMMUNITY_LEVELS, STREET_LEVELS
 from envgrid.grids.models import Grid, Region
@@ -74,6 +75,14 @@ def required_days(period: Period, expected: int) -> int:
     return math.ceil(expected * annual / 365)
 
 
+#: What each kind of standard is called inside a sentence.
+STANDARD_KIND_NOUNS = {
+    "aqi_daily": gettext_lazy("the daily AQI table"),
+    "limits": gettext_lazy("the concentration limits"),
+    "validity": gettext_lazy("the data validity rules"),
+}
+
+
 def _standards_used(period: Period) -> tuple[dict[str, list[str]], bool, list[str]]:
     used, notes, spans = {}, [], False
     for kind in ("aqi_daily", "limits", "validity"):
@@ -81,13 +90,16 @@ def _standards_used(period: Period) -> tuple[dict[str, list[str]], bool, list[st
         used[kind] = [v.code for v in versions]
         if len(versions) > 1:
             spans = True
-            changes = ", ".join(f"{v.code} from {v.effective_from.isoformat()}" for v in versions[1:])
+            changes = ", ".join(
+                _("%(code)s from %(date)s") % {"code": v.code, "date": v.effective_from.isoformat()}
+                for v in versions[1:]
+            )
             notes.append(
                 _(
                     "The period spans a change of %(kind)s: %(first)s, then %(changes)s; each day is judged by the "
                     "rules in force on it."
                 )
-                % {"kind": kind, "first": versions[0].code, "changes": changes}
+                % {"kind": STANDARD_KIND_NOUNS[kind], "first": versions[0].code, "changes": changes}
             )
         provisional = [v.code for v in versions if v.provisional]
         if provisional:
