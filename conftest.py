@@ -126,6 +126,11 @@ def _migration_rows(request):
     """Belt and braces beside serialized rollback: a transactional test starts with the migrations' rows."""
     if _transactional(request.node):
         request.getfixturevalue("transactional_db")
+        # A flush recreates the content types, maybe under other ids than the process's cache still holds: an
+        # audit event would then point at a content type that no longer exists (a foreign-key failure at commit).
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()
         reseed_migration_rows()
 
 
