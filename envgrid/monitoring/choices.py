@@ -113,6 +113,15 @@ REJECT_REASON_LABELS = {
     PEER_NOT_ALLOWED: _("Address not allowed for this station"),
 }
 
+#: What the receiver's defences did, counted since it started (docs/hj212-receiver.md "Abuse"), for people.
+DEFENCE_LABELS = {
+    "connections_refused_cap": _("connections refused at the cap"),
+    "connections_refused_backoff": _("connections refused while backing off"),
+    "connections_closed_idle": _("connections closed when idle"),
+    "connections_closed_refusals": _("connections closed after repeated refusals"),
+    "rejects_dropped": _("refusals dropped (queue full)"),
+}
+
 #: How a unit as stations send it (HJ 212 spelling) is written for people.
 UNIT_LABELS = {
     "ug/m3": "μg/m³",

@@ -41,7 +41,14 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
-from envgrid.monitoring.choices import AUTH_BACKOFF, BAD_PASSWORD, INACTIVE_STATION, PEER_NOT_ALLOWED, UNKNOWN_MN
+from envgrid.monitoring.choices import (
+    AUTH_BACKOFF,
+    BAD_PASSWORD,
+    DEFENCE_LABELS,
+    INACTIVE_STATION,
+    PEER_NOT_ALLOWED,
+    UNKNOWN_MN,
+)
 from envgrid.monitoring.hj212.errors import FrameError
 from envgrid.monitoring.hj212.packet import build_data_ack, parse_frame
 from envgrid.monitoring.models import Station, peer_networks
@@ -60,13 +67,7 @@ from envgrid.monitoring.signals import readings_stored
 
 logger = logging.getLogger("envgrid.monitoring.receiver")
 
-DEFENCES = (  # the counters of what the defences did, saved with the receiver's status
-    "connections_refused_cap",
-    "connections_refused_backoff",
-    "connections_closed_idle",
-    "connections_closed_refusals",
-    "rejects_dropped",
-)
+DEFENCES = tuple(DEFENCE_LABELS)  # the counters of what the defences did, saved with the receiver's status
 REJECTS_PER_BATCH = 200  # most refusal rows the writer stores at once, after a batch of readings
 
 

@@ -5,7 +5,7 @@ import re
 from django import template
 from django.utils.translation import gettext as _
 
-from envgrid.monitoring.choices import REJECT_REASON_LABELS
+from envgrid.monitoring.choices import DEFENCE_LABELS, REJECT_REASON_LABELS
 from envgrid.monitoring.models import StandardVersion
 
 register = template.Library()
@@ -17,8 +17,18 @@ STANDARD_CODE = re.compile(r"\b(?:hj|gb)\d+-\d{4}(?:-[a-z0-9]+)*\b")
 @register.filter
 def reject_reason(code: str) -> str:
     """The reason a frame was refused, in words (the code itself when it is not a known one)."""
-    label = REJECT_REASON_LABELS.get(code)
-    return str(label) if label is not None else code
+    return _label(REJECT_REASON_LABELS, code)
+
+
+@register.filter
+def defence(counter: str) -> str:
+    """What one of the receiver's defence counters counts, in words."""
+    return _label(DEFENCE_LABELS, counter)
+
+
+def _label(labels: dict, key: str) -> str:
+    label = labels.get(key)
+    return str(label) if label is not None else key
 
 
 def _titles(codes) -> dict[str, str]:

@@ -51,3 +51,13 @@ def test_standards_are_named_by_their_titles():
     assert titles.startswith("HJ 633-2026 ") and "GB 3095-2026" in titles and "hj633" not in titles
     note = with_standard_titles("Provisional standard data used: hj633-2026.")
     assert "HJ 633-2026" in note and "hj633-2026" not in note
+
+
+def test_every_receiver_defence_counter_reads_as_words_in_chinese():
+    from envgrid.monitoring.receiver.server import DEFENCES
+    from envgrid.monitoring.templatetags.monitoring_tags import defence
+
+    with translation.override("zh-hans"):
+        labels = [defence(name) for name in DEFENCES]
+    assert "多次拒收后关闭" in labels
+    assert not any(label in DEFENCES for label in labels)  # no raw counter name left
