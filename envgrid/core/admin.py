@@ -139,7 +139,11 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     search_fields = ["prefix", "name", "user__username", "user__display_name"]
     actions = ["revoke"]
 
-    @admin.action(description=_("Revoke the selected tokens"))
+    def has_revoke_permission(self, request) -> bool:
+        """Revoking is a change: viewing the list is not enough."""
+        return request.user.has_perm("core.change_apitoken")
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["revoke"])
     def revoke(self, request, queryset):
         for token in queryset:
             api_token_revoke(token=token, actor=request.user)

@@ -121,3 +121,17 @@ def test_an_inactive_users_token_stops_working(li):
     li.is_active = False
     li.save(update_fields=["is_active"])
     assert _me(key).status_code == 401
+
+
+def test_a_staff_member_who_may_only_view_tokens_cannot_revoke_them(li, client):
+    from django.contrib.auth.models import Permission
+
+    clerk = UserFactory(username="clerk", role=Role.ADMIN, is_staff=True)
+    clerk.user_permissions.set(Permission.objects.filter(codename="view_apitoken"))
+    token, key = api_token_issue(user=li, actor=li)
+    client.force_login(clerk)
+    changelist = reverse("admin:core_apitoken_changelist")
+    assert token.prefix in client.get(changelist).content.decode()
+    client.post(changelist, {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is None and _me(key).status_code == 200
