@@ -5,6 +5,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from envgrid.core.idempotency import idempotency_purge
 from envgrid.core.maintenance import database_analyze
+from envgrid.core.tokens import api_tokens_purge
 
 
 @db_periodic_task(crontab(hour="3", minute="17"))
@@ -14,6 +15,6 @@ def analyze_database():
 
 
 @db_periodic_task(crontab(hour="3", minute="41"))
-def purge_idempotency_keys():
-    """Nightly: forget idempotency keys past their retention."""
-    return idempotency_purge()
+def purge_dead_keys():
+    """Nightly: forget idempotency keys past their retention, and API tokens dead for a month."""
+    return idempotency_purge(), api_tokens_purge()

@@ -15,6 +15,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -78,3 +79,16 @@ def api_token_user(key: str) -> tuple[User, ApiToken] | None:
 def api_tokens_of(user: User):
     """The user's tokens, newest first, with whether each still works."""
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+#: How long a dead token (expired or revoked) stays listed before it is deleted.
+DEAD_TOKEN_DAYS = 30
+
+
+def api_tokens_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete tokens that expired or were revoked more than ``DEAD_TOKEN_DAYS`` ago (each token request makes
+    a new token, so a script that asks every time would otherwise fill the table); returns how many went."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=DEAD_TOKEN_DAYS)
+    dead = ApiToken.objects.filter(Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff))
+    deleted, _by_model = dead.delete()
+    return deleted

@@ -135,3 +135,16 @@ def test_a_staff_member_who_may_only_view_tokens_cannot_revoke_them(li, client):
     client.post(changelist, {"action": "revoke", "_selected_action": [token.pk]})
     token.refresh_from_db()
     assert token.revoked_at is None and _me(key).status_code == 200
+
+
+def test_tokens_dead_for_a_month_are_purged_and_live_ones_kept(li):
+    from envgrid.core.tokens import api_tokens_purge
+
+    start = dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        revoked, _key = api_token_issue(user=li, actor=li, name="revoked")
+        ApiToken.objects.filter(pk=revoked.pk).update(revoked_at=start)
+        api_token_issue(user=li, actor=li, name="live")
+        clock.shift(dt.timedelta(days=31))
+        assert api_tokens_purge() == 1
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["live"]
